@@ -1,0 +1,1 @@
+"""lstm-echo: how the framing of a sequence problem shapes an LSTM."""

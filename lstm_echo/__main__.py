@@ -1,0 +1,3 @@
+from lstm_echo.cli import main
+
+main()

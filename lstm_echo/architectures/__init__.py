@@ -1,0 +1,27 @@
+"""The registry of framings. A new framing is one module and one line below."""
+
+from lstm_echo.architectures import many_to_many, many_to_one, one_to_one
+from lstm_echo.architectures.framing import Architecture
+
+REGISTRY: tuple[Architecture, ...] = (
+    one_to_one.ARCHITECTURE,
+    many_to_one.ARCHITECTURE,
+    many_to_many.ARCHITECTURE,
+)
+
+
+class UnknownArchitecture(LookupError):
+    pass
+
+
+def names() -> list[str]:
+    """Every accepted name, canonical names first, then aliases."""
+    return [a.name for a in REGISTRY] + [alias for a in REGISTRY for alias in a.aliases]
+
+
+def get(name: str) -> Architecture:
+    """The framing called `name` or one of its aliases."""
+    for architecture in REGISTRY:
+        if name == architecture.name or name in architecture.aliases:
+            return architecture
+    raise UnknownArchitecture(f"unknown architecture {name!r} (choose from {', '.join(names())})")

@@ -1,0 +1,27 @@
+"""Many-to-many: the LSTM returns every step and one shared Dense reads each of them.
+
+X (1, length, 1) -> LSTM(n, return_sequences) -> (None, length, n)
+  -> TimeDistributed(Dense(1)) -> (None, length, 1), y (1, length, 1)
+"""
+
+from lstm_echo import data
+from lstm_echo.architectures.framing import Architecture
+from lstm_echo.layers import DENSE, LSTM, LayerSpec
+
+
+def layers(length: int, neurons: int) -> list[LayerSpec]:
+    return [
+        LayerSpec(LSTM, units=neurons, inputs=1, steps=length, return_sequences=True),
+        LayerSpec(DENSE, units=1, inputs=neurons, steps=length, time_distributed=True),
+    ]
+
+
+ARCHITECTURE = Architecture(
+    name="many-to-many",
+    aliases=("m2m",),
+    description="one sample; the LSTM returns every step into TimeDistributed(Dense(1))",
+    frame=data.many_to_many,
+    layers=layers,
+    default_epochs=1000,
+    default_batch_size=lambda length: 1,
+)

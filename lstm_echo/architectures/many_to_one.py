@@ -1,0 +1,29 @@
+"""Many-to-one: the whole sequence in, the whole sequence out as one vector.
+
+X (1, length, 1) -> LSTM(n) -> (None, n) -> Dense(length) -> (None, length), y (1, length)
+
+No TimeDistributed: the LSTM's last state is all the Dense layer sees, and it
+needs a separate weight from every unit to every output step.
+"""
+
+from lstm_echo import data
+from lstm_echo.architectures.framing import Architecture
+from lstm_echo.layers import DENSE, LSTM, LayerSpec
+
+
+def layers(length: int, neurons: int) -> list[LayerSpec]:
+    return [
+        LayerSpec(LSTM, units=neurons, inputs=1, steps=length),
+        LayerSpec(DENSE, units=length, inputs=neurons),
+    ]
+
+
+ARCHITECTURE = Architecture(
+    name="many-to-one",
+    aliases=("m2o",),
+    description="one sample; the last LSTM state feeds a Dense layer with one output per step",
+    frame=data.many_to_one,
+    layers=layers,
+    default_epochs=500,
+    default_batch_size=lambda length: 1,
+)

@@ -1,0 +1,37 @@
+"""The echo sequence and the array shapes each framing trains on (numpy only).
+
+    echo_sequence(5)            -> [0.0, 0.2, 0.4, 0.6, 0.8]
+    one_to_one(seq)   X (5, 1, 1)   y (5, 1)      five samples of one step
+    many_to_one(seq)  X (1, 5, 1)   y (1, 5)      one sample, a vector out
+    many_to_many(seq) X (1, 5, 1)   y (1, 5, 1)   one sample, a value per step
+"""
+
+import numpy as np
+
+
+def echo_sequence(length: int) -> np.ndarray:
+    """`i / length` for `i` in `0 .. length-1`, as float32."""
+    if length < 1:
+        raise ValueError(f"length must be at least 1. Received: length={length}")
+    return (np.arange(length, dtype=np.float64) / length).astype(np.float32)
+
+
+def one_to_one(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return seq.reshape(len(seq), 1, 1), seq.reshape(len(seq), 1)
+
+
+def many_to_one(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return seq.reshape(1, len(seq), 1), seq.reshape(1, len(seq))
+
+
+def many_to_many(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return seq.reshape(1, len(seq), 1), seq.reshape(1, len(seq), 1)
+
+
+def flatten(predictions: np.ndarray) -> np.ndarray:
+    """Predictions shaped like a framing's y, back to one value per step.
+
+    Every framing keeps the steps in order along its flattened y, so a plain
+    row-major ravel recovers the sequence.
+    """
+    return np.asarray(predictions).reshape(-1)
