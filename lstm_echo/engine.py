@@ -1,0 +1,162 @@
+"""The compiled training loop: Adam on mean squared error, many epochs per call.
+
+One XLA-compiled program runs a chunk of epochs (a while loop over epochs, and
+inside it over minibatches), for M independent models at once: every weight
+and Adam slot carries a leading model axis, and each model's loss depends on
+its own weights only, so the gradient of the summed loss is each model's own
+gradient. Between chunks control returns to Python for progress and for the
+check that the loss is still finite.
+
+Minibatches smaller than the data set are reshuffled every epoch, as Keras'
+`fit` does, from a generator of each model's own seed; a last, smaller batch
+is padded and masked so every step has the same shape.
+"""
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from lstm_echo.layers import LayerSpec
+from lstm_echo.network import forward
+from lstm_echo.quiet_tf import tf
+
+BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Keras' Adam defaults
+PROGRESS_UPDATES = 50
+
+ProgressCallback = Callable[[int, int, np.ndarray], None]
+
+
+@dataclass
+class Trained:
+    weights: list[np.ndarray]  # Keras order, each with a leading model axis
+    history: np.ndarray  # (epochs_run, M): each epoch's loss, averaged over its samples
+    predictions: np.ndarray  # (M, *y.shape) on the data in its original order
+    epochs_run: int
+    compile_seconds: float
+    train_seconds: float
+
+
+def adam(weights, grads, m, v, iteration, learning_rate):
+    """Keras' Adam update; `iteration` counts this step from 1."""
+    alpha = learning_rate * tf.sqrt(1.0 - BETA_2**iteration) / (1.0 - BETA_1**iteration)
+    m = [m_ + (g - m_) * (1.0 - BETA_1) for m_, g in zip(m, grads)]
+    v = [v_ + (tf.square(g) - v_) * (1.0 - BETA_2) for v_, g in zip(v, grads)]
+    weights = [w - alpha * m_ / (tf.sqrt(v_) + EPSILON) for w, m_, v_ in zip(weights, m, v)]
+    return weights, m, v
+
+
+@functools.lru_cache(maxsize=None)
+def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int):
+    """A compiled function that trains for up to `chunk` epochs per call."""
+    steps = math.ceil(samples / batch_size)
+    in_data = tf.constant(np.arange(steps * batch_size) < samples, dtype=tf.float32)
+
+    @tf.function(jit_compile=True)
+    def run(weights, m, v, iteration, learning_rate, x, y, orders, epochs):
+        models = tf.shape(orders)[0]
+
+        def train_batch(step, weights, m, v, iteration, epoch_total, epoch):
+            idx = tf.squeeze(tf.slice(orders, [0, epoch, step * batch_size], [-1, 1, batch_size]), 1)
+            mask = tf.slice(in_data, [step * batch_size], [batch_size])
+            x_batch, y_batch = tf.gather(x, idx), tf.gather(y, idx)
+            with tf.GradientTape() as tape:
+                tape.watch(weights)
+                error = tf.square(forward(layers, weights, x_batch) - y_batch)
+                per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
+                loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
+                summed = tf.reduce_sum(loss)
+            grads = tape.gradient(summed, weights)
+            iteration += 1.0
+            weights, m, v = adam(weights, grads, m, v, iteration, learning_rate)
+            return step + 1, weights, m, v, iteration, epoch_total + loss * tf.reduce_sum(mask), epoch
+
+        def train_epoch(epoch, weights, m, v, iteration, history):
+            start = (0, weights, m, v, iteration, tf.zeros([models]), epoch)
+            _, weights, m, v, iteration, total, _ = tf.while_loop(lambda s, *_: s < steps, train_batch, start)
+            history = tf.tensor_scatter_nd_update(history, [[epoch]], [total / samples])
+            return epoch + 1, weights, m, v, iteration, history
+
+        start = (0, weights, m, v, iteration, tf.zeros(tf.stack([chunk, models])))
+        _, weights, m, v, iteration, history = tf.while_loop(lambda e, *_: e < epochs, train_epoch, start)
+        return weights, m, v, iteration, history
+
+    return run
+
+
+@tf.function
+def predict(layers: tuple[LayerSpec, ...], weights, x):
+    models = tf.shape(weights[0])[0]
+    return forward(layers, weights, tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0)))
+
+
+def epoch_orders(generators, samples: int, batch_size: int, epochs: int, chunk: int) -> np.ndarray:
+    """Sample order per model and epoch, (M, chunk, steps * batch_size), padded with 0."""
+    steps = math.ceil(samples / batch_size)
+    orders = np.zeros((len(generators), chunk, steps * batch_size), dtype=np.int32)
+    if steps == 1:
+        # One batch holds every sample: the order cannot change the mean loss.
+        orders[:, :, :samples] = np.arange(samples)
+        return orders
+    for k, rng in enumerate(generators):
+        orders[k, :epochs, :samples] = rng.permuted(np.tile(np.arange(samples), (epochs, 1)), axis=1)
+    return orders
+
+
+def train(
+    layers: list[LayerSpec],
+    x: np.ndarray,
+    y: np.ndarray,
+    initial: list[np.ndarray],
+    *,
+    seeds: list[int],
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    on_progress: Optional[ProgressCallback] = None,
+) -> Trained:
+    """Train len(seeds) models, whose `initial` weights are stacked on axis 0."""
+    layers = tuple(layers)
+    samples = x.shape[0]
+    chunk = max(1, math.ceil(epochs / PROGRESS_UPDATES))
+    run = compiled_chunk(layers, samples, batch_size, chunk)
+    shufflers = [np.random.default_rng([seed, 1]) for seed in seeds]
+
+    weights = [tf.constant(w, dtype=tf.float32) for w in initial]
+    m = [tf.zeros_like(w) for w in weights]
+    v = [tf.zeros_like(w) for w in weights]
+    iteration = tf.constant(0.0)
+    rate = tf.constant(learning_rate, dtype=tf.float32)
+    x_t, y_t = tf.constant(x, dtype=tf.float32), tf.constant(y, dtype=tf.float32)
+
+    started = time.perf_counter()
+    no_orders = np.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), np.int32)
+    run(weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))  # compiles, trains nothing
+    compile_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    history, done = [], 0
+    while done < epochs:
+        n = min(chunk, epochs - done)
+        orders = epoch_orders(shufflers, samples, batch_size, n, chunk)
+        weights, m, v, iteration, losses = run(weights, m, v, iteration, rate, x_t, y_t, orders, tf.constant(n))
+        history.append(losses.numpy()[:n])
+        done += n
+        if on_progress is not None:
+            on_progress(done, epochs, history[-1][-1])
+        if not np.isfinite(history[-1][-1]).any():
+            break  # every model has diverged: nothing left to learn
+    predictions = predict(layers, weights, x_t).numpy()
+    train_seconds = time.perf_counter() - started
+
+    return Trained(
+        weights=[w.numpy() for w in weights],
+        history=np.concatenate(history) if history else np.zeros((0, len(seeds)), np.float32),
+        predictions=predictions,
+        epochs_run=done,
+        compile_seconds=compile_seconds,
+        train_seconds=train_seconds,
+    )
