@@ -1,0 +1,174 @@
+"""The `lstm-echo` command: parse, validate, call, render.
+
+Importing this module must stay light: TensorFlow loads only inside `run`,
+through the runner, so `--help`, `params` and `architectures` answer at once.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
+
+from lstm_echo import architectures, config, report
+
+
+# BadParameter derives from the usage error class that Typer's parser raises for
+# every bad command line (whether Typer bundles click or depends on it).
+UsageError = typer.BadParameter.__base__
+
+
+class OneLineErrors(TyperGroup):
+    """Usage errors as one line on stderr with exit code 2; Ctrl-C exits 130."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except UsageError as error:
+            fail(error.format_message())
+        except (typer.Abort, KeyboardInterrupt):
+            print("Interrupted.", file=sys.stderr)
+            sys.exit(130)
+        sys.exit(code or 0)
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ...",
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2):
+    print(f"Error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def framing_or_fail(name: str):
+    try:
+        return architectures.get(name)
+    except architectures.UnknownArchitecture:
+        fail(config.ConfigError(f"Invalid value for ARCH: {name!r} (must be one of {', '.join(architectures.names())})"))
+
+
+def print_json(document) -> None:
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def progress_bar(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("epochs  loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not enabled,
+    )
+
+
+@app.command()
+def run(
+    architecture: Optional[str] = typer.Argument(None, metavar="ARCH", help="one-to-one (o2o), many-to-one (m2o) or many-to-many (m2m)"),
+    length: Optional[int] = typer.Option(None, help="Steps in the echo sequence (default 5)."),
+    neurons: Optional[int] = typer.Option(None, help="LSTM units (default: the length)."),
+    epochs: Optional[int] = typer.Option(None, help="Training epochs (default: the framing's)."),
+    batch_size: Optional[int] = typer.Option(None, help="Samples per update (default: the framing's)."),
+    learning_rate: Optional[float] = typer.Option(None, help="Adam's learning rate (default 0.001)."),
+    seed: Optional[int] = typer.Option(None, help="Seed of the initial weights and shuffling (default 0)."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="TOML file of settings; options override it."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
+):
+    """Train one framing on the echo sequence and show what it learned."""
+    flags = {
+        "architecture": architecture, "length": length, "neurons": neurons, "epochs": epochs,
+        "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
+    }
+    try:
+        settings = config.load(config_file) if config_file is not None else {}
+        for name, value in flags.items():
+            if value is not None:
+                config.check_option(name, value)
+                settings[name] = value
+        experiment = config.resolve(settings)
+    except config.ConfigError as error:
+        fail(str(error))
+
+    from lstm_echo import runner
+
+    framing = architectures.get(experiment.architecture)
+    if not as_json:
+        title = f"{framing.name}: length {experiment.length}, neurons {experiment.neurons}, epochs {experiment.epochs}, batch size {experiment.batch_size}, seed {experiment.seed}"
+        stdout.print(report.model_summary(title, runner.layer_rows(framing.layers(experiment.length, experiment.neurons))))
+
+    with progress_bar(enabled=not as_json and stderr.is_terminal) as progress:
+        task = progress.add_task("training", total=experiment.epochs, loss="-")
+
+        def on_progress(done, total, losses):
+            progress.update(task, completed=done, loss=f"{float(losses[0]):.6f}")
+
+        try:
+            result = runner.run(experiment, on_progress=on_progress)
+        except runner.TrainingDiverged as error:
+            fail(f"training diverged: {error}", code=1)
+
+    if as_json:
+        print_json(report.run_json(result))
+        return
+    stdout.print(report.predictions_table(result))
+    stdout.print(report.verdict_line(result))
+
+
+@app.command()
+def params(
+    names: Optional[list[str]] = typer.Argument(None, metavar="[ARCH]...", help="Framings to show (default: all)."),
+    length: int = typer.Option(5, help="Steps in the echo sequence."),
+    neurons: Optional[int] = typer.Option(None, help="LSTM units (default: the length)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
+):
+    """Show the parameter arithmetic of every layer, with these numbers filled in."""
+    try:
+        config.check_option("length", length)
+        if neurons is not None:
+            config.check_option("neurons", neurons)
+    except config.ConfigError as error:
+        fail(str(error))
+    framings = [framing_or_fail(name) for name in names] if names else list(architectures.REGISTRY)
+    units = neurons if neurons is not None else length
+    if as_json:
+        print_json([report.params_json(framing, length, units) for framing in framings])
+        return
+    for framing in framings:
+        stdout.print(report.params_table(framing, length, units))
+    stdout.print("LSTM: 4 gates x (a weight per input + a bias + a weight per unit) per unit.")
+    stdout.print("Dense: a weight per input + a bias, per output. TimeDistributed reuses one Dense at every step.")
+
+
+@app.command("architectures")
+def list_architectures(
+    length: int = typer.Option(5, help="Sequence length the shapes are shown at."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
+):
+    """List the framings with their aliases, data shapes, layers and defaults."""
+    try:
+        config.check_option("length", length)
+    except config.ConfigError as error:
+        fail(str(error))
+    descriptions = [report.describe(framing, length) for framing in architectures.REGISTRY]
+    if as_json:
+        print_json(descriptions)
+        return
+    stdout.print(report.architectures_table(descriptions, length))
+
+
+def main():
+    app()

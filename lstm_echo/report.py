@@ -1,0 +1,144 @@
+"""Rich tables for people and plain JSON for scripts, from results and specs."""
+
+from dataclasses import asdict
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from lstm_echo.architectures.framing import Architecture
+from lstm_echo.data import echo_sequence
+from lstm_echo.layers import LSTM, LayerSpec
+from lstm_echo.runner import RunResult, layer_rows
+from lstm_echo.verdict import one_decimal
+
+
+def shape_text(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def layer_label(spec: LayerSpec) -> str:
+    """`LSTM(5, return_sequences)`, `Dense(1)`, `TimeDistributed(Dense(1))`."""
+    if spec.kind == LSTM:
+        return f"LSTM({spec.units}{', return_sequences' if spec.return_sequences else ''})"
+    dense = f"Dense({spec.units})"
+    return f"TimeDistributed({dense})" if spec.time_distributed else dense
+
+
+def model_summary(title: str, rows: list[dict]) -> Table:
+    """Layer, type, output shape and params, with the total: what Keras' summary shows."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Layer")
+    table.add_column("Type")
+    table.add_column("Output shape")
+    table.add_column("Params", justify="right")
+    for row in rows:
+        table.add_row(row["name"], row["type"], shape_text(row["output_shape"]), f"{row['params']:,}")
+    table.add_section()
+    table.add_row("Total", "", "", f"{sum(row['params'] for row in rows):,}", style="bold")
+    return table
+
+
+def params_table(framing: Architecture, length: int, neurons: int) -> Table:
+    """Every layer's formula, the formula with these numbers, and the result."""
+    rows = layer_rows(framing.layers(length, neurons))
+    table = Table(title=f"{framing.name}  (length {length}, neurons {neurons})", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Layer")
+    table.add_column("Output shape")
+    table.add_column("Arithmetic")
+    table.add_column("Params", justify="right")
+    for row in rows:
+        table.add_row(
+            Text(row["name"]) + Text("\n" + row["type"], style="dim"),
+            shape_text(row["output_shape"]),
+            Text(row["formula"], style="dim") + Text(f"\n{row['substituted']} = {row['params']:,}"),
+            f"{row['params']:,}",
+        )
+    table.add_section()
+    total = sum(row["params"] for row in rows)
+    sum_text = " + ".join(f"{row['params']:,}" for row in rows) + f" = {total:,}"
+    table.add_row("Total", "", sum_text, f"{total:,}", style="bold")
+    return table
+
+
+def params_json(framing: Architecture, length: int, neurons: int) -> dict:
+    rows = layer_rows(framing.layers(length, neurons))
+    return {
+        "architecture": framing.name,
+        "length": length,
+        "neurons": neurons,
+        "layers": rows,
+        "total_params": sum(row["params"] for row in rows),
+    }
+
+
+def describe(framing: Architecture, length: int) -> dict:
+    """A framing's names, shapes, layers and defaults at one sequence length."""
+    x, y = framing.frame(echo_sequence(length))
+    return {
+        "name": framing.name,
+        "aliases": list(framing.aliases),
+        "description": framing.description,
+        "x_shape": list(x.shape),
+        "y_shape": list(y.shape),
+        "layers": [layer_label(spec) for spec in framing.layers(length, length)],
+        "default_epochs": framing.default_epochs,
+        "default_batch_size": framing.default_batch_size(length),
+    }
+
+
+def architectures_table(descriptions: list[dict], length: int) -> Table:
+    table = Table(title=f"Framings of the echo problem (length {length}, neurons = length)", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("Framing", "Data", "Layers", "Epochs", "Batch"):
+        table.add_column(column)
+    for d in descriptions:
+        table.add_row(
+            Text(d["name"]) + Text("\nalias " + ", ".join(d["aliases"]), style="dim"),
+            f"X {shape_text(d['x_shape'])}\ny {shape_text(d['y_shape'])}",
+            "\n".join(d["layers"]),
+            str(d["default_epochs"]),
+            str(d["default_batch_size"]),
+        )
+    return table
+
+
+def predictions_table(result: RunResult) -> Table:
+    table = Table(title="Predictions", title_justify="left")
+    for column in ("Step", "Input", "Expected", "Predicted", "Rounded", "Abs error"):
+        table.add_column(column, justify="right")
+    for step, (given, want, got) in enumerate(zip(result.inputs, result.expected, result.predictions)):
+        ok = one_decimal(want) == one_decimal(got)
+        table.add_row(
+            str(step),
+            one_decimal(given),
+            one_decimal(want),
+            f"{got:.4f}",
+            Text(one_decimal(got), style="green" if ok else "bold red"),
+            f"{abs(got - want):.4f}",
+        )
+    return table
+
+
+def verdict_line(result: RunResult) -> Text:
+    v = result.verdict
+    head = Text("echoed" if v.echoed else "did not echo", style="bold green" if v.echoed else "bold red")
+    return head + Text(
+        f": {v.steps_correct}/{v.steps} steps correct at one decimal, final loss {result.final_loss:.6f}, "
+        f"max error {v.max_error:.4f}, trained in {result.timings['train_seconds']:.2f} s"
+        f" (+{result.timings['compile_seconds']:.2f} s compile)"
+    )
+
+
+def run_json(result: RunResult) -> dict:
+    return {
+        "settings": result.experiment.to_dict(),
+        "layers": result.layers,
+        "total_params": result.total_params,
+        "final_loss": result.final_loss,
+        "loss_history": result.loss_history,
+        "inputs": result.inputs,
+        "expected": result.expected,
+        "predictions": result.predictions,
+        "verdict": asdict(result.verdict),
+        "timings": result.timings,
+    }
