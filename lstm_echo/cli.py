@@ -45,6 +45,7 @@ app = typer.Typer(
 )
 stdout = Console()
 stderr = Console(stderr=True)
+INT, FLOAT = "INTEGER", "FLOAT"
 
 
 def fail(message: str, code: int = 2):
@@ -53,10 +54,7 @@ def fail(message: str, code: int = 2):
 
 
 def framing_or_fail(name: str):
-    try:
-        return architectures.get(name)
-    except architectures.UnknownArchitecture:
-        fail(config.ConfigError(f"Invalid value for ARCH: {name!r} (must be one of {', '.join(architectures.names())})"))
+    return architectures.get(parse_options({"architecture": name})["architecture"])
 
 
 def print_json(document) -> None:
@@ -76,30 +74,34 @@ def progress_bar(enabled: bool) -> Progress:
     )
 
 
+def parse_options(flags: dict) -> dict:
+    """Typed values of the options given on the command line; None ones are left out."""
+    try:
+        return {name: config.parse_option(name, text) for name, text in flags.items() if text is not None}
+    except config.ConfigError as error:
+        fail(str(error))
+
+
 @app.command()
 def run(
     architecture: Optional[str] = typer.Argument(None, metavar="ARCH", help="one-to-one (o2o), many-to-one (m2o) or many-to-many (m2m)"),
-    length: Optional[int] = typer.Option(None, help="Steps in the echo sequence (default 5)."),
-    neurons: Optional[int] = typer.Option(None, help="LSTM units (default: the length)."),
-    epochs: Optional[int] = typer.Option(None, help="Training epochs (default: the framing's)."),
-    batch_size: Optional[int] = typer.Option(None, help="Samples per update (default: the framing's)."),
-    learning_rate: Optional[float] = typer.Option(None, help="Adam's learning rate (default 0.001)."),
-    seed: Optional[int] = typer.Option(None, help="Seed of the initial weights and shuffling (default 0)."),
+    length: Optional[str] = typer.Option(None, metavar=INT, help="Steps in the echo sequence (default 5)."),
+    neurons: Optional[str] = typer.Option(None, metavar=INT, help="LSTM units (default: the length)."),
+    epochs: Optional[str] = typer.Option(None, metavar=INT, help="Training epochs (default: the framing's)."),
+    batch_size: Optional[str] = typer.Option(None, metavar=INT, help="Samples per update (default: the framing's)."),
+    learning_rate: Optional[str] = typer.Option(None, metavar=FLOAT, help="Adam's learning rate (default 0.001)."),
+    seed: Optional[str] = typer.Option(None, metavar=INT, help="Seed of the initial weights and shuffling (default 0)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML file of settings; options override it."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
 ):
     """Train one framing on the echo sequence and show what it learned."""
-    flags = {
+    given = parse_options({
         "architecture": architecture, "length": length, "neurons": neurons, "epochs": epochs,
         "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
-    }
+    })
     try:
         settings = config.load(config_file) if config_file is not None else {}
-        for name, value in flags.items():
-            if value is not None:
-                config.check_option(name, value)
-                settings[name] = value
-        experiment = config.resolve(settings)
+        experiment = config.resolve({**settings, **given})
     except config.ConfigError as error:
         fail(str(error))
 
@@ -107,14 +109,15 @@ def run(
 
     framing = architectures.get(experiment.architecture)
     if not as_json:
-        title = f"{framing.name}: length {experiment.length}, neurons {experiment.neurons}, epochs {experiment.epochs}, batch size {experiment.batch_size}, seed {experiment.seed}"
+        e = experiment
+        title = f"{e.architecture}: length {e.length}, neurons {e.neurons}, epochs {e.epochs}, batch {e.batch_size}, seed {e.seed}"
         stdout.print(report.model_summary(title, runner.layer_rows(framing.layers(experiment.length, experiment.neurons))))
 
     with progress_bar(enabled=not as_json and stderr.is_terminal) as progress:
         task = progress.add_task("training", total=experiment.epochs, loss="-")
 
         def on_progress(done, total, losses):
-            progress.update(task, completed=done, loss=f"{float(losses[0]):.6f}")
+            progress.update(task, completed=done, loss=f"{float(losses[0]):.3g}")
 
         try:
             result = runner.run(experiment, on_progress=on_progress)
@@ -131,19 +134,15 @@ def run(
 @app.command()
 def params(
     names: Optional[list[str]] = typer.Argument(None, metavar="[ARCH]...", help="Framings to show (default: all)."),
-    length: int = typer.Option(5, help="Steps in the echo sequence."),
-    neurons: Optional[int] = typer.Option(None, help="LSTM units (default: the length)."),
+    length: str = typer.Option("5", metavar=INT, help="Steps in the echo sequence."),
+    neurons: Optional[str] = typer.Option(None, metavar=INT, help="LSTM units (default: the length)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
 ):
     """Show the parameter arithmetic of every layer, with these numbers filled in."""
-    try:
-        config.check_option("length", length)
-        if neurons is not None:
-            config.check_option("neurons", neurons)
-    except config.ConfigError as error:
-        fail(str(error))
+    given = parse_options({"length": length, "neurons": neurons})
+    length = given["length"]
     framings = [framing_or_fail(name) for name in names] if names else list(architectures.REGISTRY)
-    units = neurons if neurons is not None else length
+    units = given.get("neurons", length)
     if as_json:
         print_json([report.params_json(framing, length, units) for framing in framings])
         return
@@ -155,14 +154,11 @@ def params(
 
 @app.command("architectures")
 def list_architectures(
-    length: int = typer.Option(5, help="Sequence length the shapes are shown at."),
+    length: str = typer.Option("5", metavar=INT, help="Sequence length the shapes are shown at."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
 ):
     """List the framings with their aliases, data shapes, layers and defaults."""
-    try:
-        config.check_option("length", length)
-    except config.ConfigError as error:
-        fail(str(error))
+    length = parse_options({"length": length})["length"]
     descriptions = [report.describe(framing, length) for framing in architectures.REGISTRY]
     if as_json:
         print_json(descriptions)

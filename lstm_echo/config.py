@@ -81,11 +81,17 @@ def problem(name: str, value) -> str | None:
     return None
 
 
-def check_option(name: str, value) -> None:
-    """Raise ConfigError naming the command-line option when `value` is unusable."""
+def parse_option(name: str, text: str):
+    """The value of a command-line option, typed and checked; ConfigError names the option."""
+    kind = SETTINGS[name][0] or str
+    try:
+        value = kind(text)
+    except ValueError:
+        value = text  # let `problem` say what type was expected
     reason = problem(name, value)
     if reason:
-        raise ConfigError(f"Invalid value for {option(name)}: {value!r} ({reason})")
+        raise ConfigError(f"Invalid value for {option(name)}: {text!r} ({reason})")
+    return value
 
 
 def load(path: Path) -> dict:

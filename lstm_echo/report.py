@@ -3,6 +3,7 @@
 from dataclasses import asdict
 
 from rich import box
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -17,6 +18,12 @@ def shape_text(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
 
 
+def short(value: float) -> str:
+    """Up to four decimals without trailing zeros: 0.2, 0.3333."""
+    text = f"{value:.4f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def layer_label(spec: LayerSpec) -> str:
     """`LSTM(5, return_sequences)`, `Dense(1)`, `TimeDistributed(Dense(1))`."""
     if spec.kind == LSTM:
@@ -25,9 +32,9 @@ def layer_label(spec: LayerSpec) -> str:
     return f"TimeDistributed({dense})" if spec.time_distributed else dense
 
 
-def model_summary(title: str, rows: list[dict]) -> Table:
+def model_summary(title: str, rows: list[dict]) -> Group:
     """Layer, type, output shape and params, with the total: what Keras' summary shows."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Layer")
     table.add_column("Type")
     table.add_column("Output shape")
@@ -36,7 +43,7 @@ def model_summary(title: str, rows: list[dict]) -> Table:
         table.add_row(row["name"], row["type"], shape_text(row["output_shape"]), f"{row['params']:,}")
     table.add_section()
     table.add_row("Total", "", "", f"{sum(row['params'] for row in rows):,}", style="bold")
-    return table
+    return Group(Text(title, style="bold"), table)
 
 
 def params_table(framing: Architecture, length: int, neurons: int) -> Table:
@@ -102,30 +109,30 @@ def architectures_table(descriptions: list[dict], length: int) -> Table:
     return table
 
 
-def predictions_table(result: RunResult) -> Table:
-    table = Table(title="Predictions", title_justify="left")
+def predictions_table(result: RunResult) -> Group:
+    table = Table(box=box.SIMPLE_HEAD)
     for column in ("Step", "Input", "Expected", "Predicted", "Rounded", "Abs error"):
         table.add_column(column, justify="right")
     for step, (given, want, got) in enumerate(zip(result.inputs, result.expected, result.predictions)):
         ok = one_decimal(want) == one_decimal(got)
         table.add_row(
             str(step),
-            one_decimal(given),
-            one_decimal(want),
+            short(given),
+            short(want),
             f"{got:.4f}",
             Text(one_decimal(got), style="green" if ok else "bold red"),
             f"{abs(got - want):.4f}",
         )
-    return table
+    return Group(Text("Predictions", style="bold"), table)
 
 
 def verdict_line(result: RunResult) -> Text:
     v = result.verdict
     head = Text("echoed" if v.echoed else "did not echo", style="bold green" if v.echoed else "bold red")
     return head + Text(
-        f": {v.steps_correct}/{v.steps} steps correct at one decimal, final loss {result.final_loss:.6f}, "
-        f"max error {v.max_error:.4f}, trained in {result.timings['train_seconds']:.2f} s"
-        f" (+{result.timings['compile_seconds']:.2f} s compile)"
+        f": {v.steps_correct}/{v.steps} steps correct at one decimal\n"
+        f"final loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
+        f"trained in {result.timings['train_seconds']:.2f} s (+{result.timings['compile_seconds']:.2f} s compile)"
     )
 
 

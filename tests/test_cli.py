@@ -1,0 +1,143 @@
+"""The command line as a user meets it: output, JSON, configs, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lstm_echo.cli import app
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_run_shows_summary_predictions_and_verdict():
+    result = invoke("run", "m2m", "--length", "4", "--epochs", "20")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("time_distributed") < out.index("Predictions") < out.index("steps correct at one decimal")
+    assert "(None, 4, 4)" in out and "(None, 4, 1)" in out
+    assert "Total" in out and "101" in out  # 4 × ((1 + 1) × 4 + 4²) + (4 × 1 + 1) = 96 + 5
+
+
+def test_run_json_is_the_only_thing_on_stdout():
+    result = invoke("run", "o2o", "--length", "6", "--epochs", "15", "--batch-size", "2", "--seed", "3", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["settings"] == {
+        "architecture": "one-to-one", "length": 6, "neurons": 6, "epochs": 15,
+        "batch_size": 2, "learning_rate": 0.001, "seed": 3,
+    }
+    assert [layer["params"] for layer in doc["layers"]] == [4 * (2 * 6 + 36), 7]
+    assert len(doc["loss_history"]) == 15
+    assert len(doc["predictions"]) == len(doc["expected"]) == 6
+    assert doc["verdict"]["steps"] == 6
+    assert doc["final_loss"] == pytest.approx(
+        sum((p - e) ** 2 for p, e in zip(doc["predictions"], doc["expected"])) / 6, rel=1e-5
+    )
+    assert set(doc["timings"]) == {"compile_seconds", "train_seconds", "total_seconds"}
+
+
+def test_flags_override_the_config_file():
+    result = invoke("run", "--config", str(CONFIGS / "many-to-many.toml"), "--epochs", "12", "--length", "3", "--json")
+    assert result.exit_code == 0, result.output
+    settings = json.loads(result.stdout)["settings"]
+    assert settings["architecture"] == "many-to-many"
+    assert settings["epochs"] == 12 and settings["length"] == 3
+    assert settings["neurons"] == 5  # from the file, not the new length
+
+
+def test_run_without_architecture_takes_it_from_the_config():
+    result = invoke("run", "m2o", "--config", str(CONFIGS / "many-to-many.toml"), "--epochs", "2", "--json")
+    assert json.loads(result.stdout)["settings"]["architecture"] == "many-to-one"
+
+
+def test_diverging_run_exits_1():
+    result = invoke("run", "m2m", "--learning-rate", "1e38", "--epochs", "100")
+    assert result.exit_code == 1
+    assert "diverged" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_params_shows_the_arithmetic():
+    result = invoke("params")
+    assert result.exit_code == 0
+    for text in ("one-to-one", "many-to-one", "many-to-many", "4 × ((1 + 1) × 5 + 5²) = 140", "5 × 5 + 5 = 30", "140 + 30 = 170"):
+        assert text in result.stdout
+
+
+def test_params_json_for_chosen_framings():
+    result = invoke("params", "m2m", "o2o", "--length", "10", "--neurons", "3", "--json")
+    doc = json.loads(result.stdout)
+    assert [d["architecture"] for d in doc] == ["many-to-many", "one-to-one"]
+    assert [d["total_params"] for d in doc] == [4 * (2 * 3 + 9) + 4, 4 * (2 * 3 + 9) + 4]
+    assert doc[0]["layers"][1]["output_shape"] == [None, 10, 1]
+
+
+def test_architectures_lists_every_framing():
+    result = invoke("architectures", "--length", "7")
+    assert result.exit_code == 0
+    for text in ("one-to-one", "o2o", "many-to-one", "m2o", "many-to-many", "m2m", "X (1, 7, 1)", "TimeDistributed(Dense(1))"):
+        assert text in result.stdout
+    doc = json.loads(invoke("architectures", "--json").stdout)
+    assert [(d["name"], d["default_epochs"], d["default_batch_size"]) for d in doc] == [
+        ("one-to-one", 1000, 5), ("many-to-one", 500, 1), ("many-to-many", 1000, 1)
+    ]
+
+
+BAD_INPUTS = [
+    (["run", "m2m", "--length", "0"], "--length", "'0'"),
+    (["run", "m2m", "--length", "ten"], "--length", "'ten'"),
+    (["run", "m2m", "--neurons", "0"], "--neurons", "'0'"),
+    (["run", "m2m", "--epochs", "-3"], "--epochs", "'-3'"),
+    (["run", "m2m", "--batch-size", "0"], "--batch-size", "'0'"),
+    (["run", "o2o", "--batch-size", "6"], "--batch-size", "6"),
+    (["run", "m2m", "--learning-rate", "0"], "--learning-rate", "'0'"),
+    (["run", "two-to-two"], "ARCH", "'two-to-two'"),
+    (["params", "two-to-two"], "ARCH", "'two-to-two'"),
+    (["params", "--neurons", "0"], "--neurons", "'0'"),
+    (["run", "m2m", "--config", "missing.toml"], "--config", "missing.toml"),
+    (["run", "m2m", "--bogus"], "--bogus", "--bogus"),
+    (["run"], "architecture", "ARCH"),
+]
+
+
+@pytest.mark.parametrize("args, option, value", BAD_INPUTS, ids=lambda a: " ".join(a) if isinstance(a, list) else None)
+def test_bad_input_is_one_line_and_exit_2(args, option, value):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and option in lines[0] and value in lines[0], result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_malformed_config_names_file_and_key(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('architecture = "m2m"\nepochs = "many"\n')
+    result = invoke("run", "--config", str(path))
+    assert result.exit_code == 2
+    assert str(path) in result.stderr and "'epochs'" in result.stderr and "'many'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [["--help"], ["params"], ["architectures"], ["run", "--help"], ["run", "m2m", "--length", "0"]])
+def test_light_commands_do_not_import_tensorflow(args):
+    probe = (
+        "import sys; from lstm_echo.cli import app; from typer.testing import CliRunner; "
+        f"CliRunner().invoke(app, {args!r}); print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_console_script_and_module_entry_point():
+    result = subprocess.run([sys.executable, "-m", "lstm_echo", "params", "m2o", "--json"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)[0]["total_params"] == 170

@@ -1,0 +1,114 @@
+"""The compiled engine against Keras: same forward pass, same Adam steps, seeded repeatability."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lstm_echo import architectures, data, engine, keras_model
+from lstm_echo.initializers import initial_weights
+
+
+def setup(name, length=5, neurons=5, seed=0):
+    framing = architectures.get(name)
+    x, y = framing.frame(data.echo_sequence(length))
+    layers = framing.layers(length, neurons)
+    return layers, x, y, initial_weights(layers, seed)
+
+
+def stacked(*weight_lists):
+    return [np.stack(ws) for ws in zip(*weight_lists)]
+
+
+@pytest.mark.parametrize("name", ["o2o", "m2o", "m2m"])
+def test_forward_pass_equals_keras_predict(name):
+    layers, x, _, weights = setup(name, length=6, neurons=4)
+    model = keras_model.build(layers)
+    model.set_weights(weights)
+    ours = engine.predict(tuple(layers), [w[None] for w in weights], x).numpy()[0]
+    np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["o2o", "m2o", "m2m"])
+def test_full_batch_training_equals_keras_fit(name):
+    layers, x, y, weights = setup(name)
+    model = keras_model.build(layers)
+    model.set_weights(weights)
+    fitted = model.fit(x, y, epochs=30, batch_size=x.shape[0], shuffle=False, verbose=0)
+    trained = engine.train(
+        layers, x, y, [w[None] for w in weights], seeds=[0], epochs=30, batch_size=x.shape[0], learning_rate=0.001
+    )
+    np.testing.assert_allclose(trained.history[:, 0], fitted.history["loss"], rtol=1e-4)
+    for ours, theirs in zip(trained.weights, model.get_weights()):
+        np.testing.assert_allclose(ours[0], theirs, atol=1e-5)
+
+
+def test_minibatches_with_a_short_last_batch_equal_keras_fit():
+    # One-to-one at length 5 in batches of 2: steps of 2, 2 and 1 samples.
+    layers, x, y, weights = setup("o2o")
+    model = keras_model.build(layers)
+    model.set_weights(weights)
+    fitted = model.fit(x, y, epochs=3, batch_size=2, shuffle=False, verbose=0)
+
+    run = engine.compiled_chunk(tuple(layers), samples=5, batch_size=2, chunk=3)
+    in_order = np.zeros((1, 3, 6), np.int32)
+    in_order[:, :, :5] = np.arange(5)
+    ws = [engine.tf.constant(w[None]) for w in weights]
+    zeros = [engine.tf.zeros_like(w) for w in ws]
+    ws, _, _, steps, history = run(ws, zeros, zeros, 0.0, 0.001, x, y, in_order, 3)
+    assert float(steps) == 9  # three updates per epoch
+    np.testing.assert_allclose(history.numpy()[:, 0], fitted.history["loss"], rtol=1e-4)
+    for ours, theirs in zip(ws, model.get_weights()):
+        np.testing.assert_allclose(ours.numpy()[0], theirs, atol=1e-5)
+
+
+def test_minibatch_orders_are_fresh_permutations_each_epoch():
+    rngs = [np.random.default_rng([0, 1])]
+    orders = engine.epoch_orders(rngs, samples=5, batch_size=2, epochs=4, chunk=4)
+    assert orders.shape == (1, 4, 6)
+    for epoch in orders[0]:
+        assert sorted(epoch[:5]) == [0, 1, 2, 3, 4]
+    assert len({tuple(epoch) for epoch in orders[0]}) > 1
+
+
+def test_same_seed_gives_identical_predictions():
+    layers, x, y, weights = setup("o2o")
+    runs = [
+        engine.train(layers, x, y, [w[None] for w in weights], seeds=[0], epochs=40, batch_size=1, learning_rate=0.01)
+        for _ in range(2)
+    ]
+    np.testing.assert_array_equal(runs[0].predictions, runs[1].predictions)
+    assert runs[0].history[-1, 0] < runs[0].history[0, 0]
+
+
+def test_models_in_one_batch_train_as_if_alone():
+    layers, x, y, _ = setup("o2o")
+    seeds = [0, 1, 2]
+    lone = [
+        engine.train(layers, x, y, [w[None] for w in initial_weights(layers, s)], seeds=[s], epochs=20, batch_size=2, learning_rate=0.01)
+        for s in seeds
+    ]
+    together = engine.train(
+        layers, x, y, stacked(*(initial_weights(layers, s) for s in seeds)), seeds=seeds, epochs=20, batch_size=2, learning_rate=0.01
+    )
+    for k, alone in enumerate(lone):
+        np.testing.assert_allclose(together.predictions[k], alone.predictions[0], atol=1e-5)
+        np.testing.assert_allclose(together.history[:, k], alone.history[:, 0], rtol=1e-4)
+
+
+def test_progress_is_reported_between_chunks():
+    layers, x, y, weights = setup("m2m")
+    seen = []
+    engine.train(
+        layers, x, y, [w[None] for w in weights], seeds=[0], epochs=120, batch_size=1, learning_rate=0.001,
+        on_progress=lambda done, total, losses: seen.append((done, total)),
+    )
+    assert seen[-1] == (120, 120)
+    assert len(seen) == math.ceil(120 / math.ceil(120 / engine.PROGRESS_UPDATES))
+
+
+def test_divergence_stops_early():
+    layers, x, y, weights = setup("m2m")
+    trained = engine.train(layers, x, y, [w[None] for w in weights], seeds=[0], epochs=200, batch_size=1, learning_rate=1e38)
+    assert not np.isfinite(trained.history[-1]).any()
+    assert trained.epochs_run < 200

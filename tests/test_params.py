@@ -1,0 +1,36 @@
+"""The arithmetic in params.py, and the specs behind it, against Keras itself."""
+
+import itertools
+
+import pytest
+
+from lstm_echo import architectures, initializers, keras_model, params
+from lstm_echo.layers import DENSE, LSTM, LayerSpec
+
+GRID = list(itertools.product([1, 2, 5, 13], [1, 3, 5, 16]))
+
+
+@pytest.mark.parametrize("framing", architectures.REGISTRY, ids=lambda f: f.name)
+@pytest.mark.parametrize("length, neurons", GRID)
+def test_counts_and_shapes_match_keras(framing, length, neurons):
+    layers = framing.layers(length, neurons)
+    model = keras_model.build(layers)
+    assert len(model.layers) == len(layers)
+    for spec, layer in zip(layers, model.layers):
+        assert params.layer_arithmetic(spec).params == layer.count_params(), spec
+        assert spec.output_shape == tuple(layer.output.shape), spec
+        assert spec.type_label == type(layer).__name__
+        assert [tuple(w.shape) for w in layer.get_weights()] == spec.weight_shapes
+    assert params.total_params(layers) == model.count_params()
+    # The initial weights have exactly the shapes Keras expects.
+    model.set_weights(initializers.initial_weights(layers, seed=0))
+
+
+def test_tutorial_figures():
+    lstm = LayerSpec(LSTM, units=5, inputs=1, steps=5)
+    arithmetic = params.layer_arithmetic(lstm)
+    assert arithmetic.substituted == "4 × ((1 + 1) × 5 + 5²)"
+    assert arithmetic.params == 140
+    assert params.layer_arithmetic(LayerSpec(DENSE, units=5, inputs=5)).params == 30
+    totals = {f.name: params.total_params(f.layers(5, 5)) for f in architectures.REGISTRY}
+    assert totals == {"one-to-one": 146, "many-to-one": 170, "many-to-many": 146}
