@@ -58,7 +58,8 @@ def framing_or_fail(name: str):
 
 
 def print_json(document) -> None:
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+    """One line, so that a shell loop's output is JSON Lines."""
+    print(json.dumps(document, ensure_ascii=False))
 
 
 def progress_bar(enabled: bool) -> Progress:
@@ -148,8 +149,9 @@ def params(
         return
     for framing in framings:
         stdout.print(report.params_table(framing, length, units))
-    stdout.print("LSTM: 4 gates x (a weight per input + a bias + a weight per unit) per unit.")
-    stdout.print("Dense: a weight per input + a bias, per output. TimeDistributed reuses one Dense at every step.")
+    stdout.print("LSTM: 4 gates × (a weight per input + a bias + a weight per unit), per unit.")
+    stdout.print("Dense: a weight per input + a bias, per output.")
+    stdout.print("TimeDistributed applies one Dense at every step: no weights of its own.")
 
 
 @app.command("architectures")

@@ -46,10 +46,10 @@ def model_summary(title: str, rows: list[dict]) -> Group:
     return Group(Text(title, style="bold"), table)
 
 
-def params_table(framing: Architecture, length: int, neurons: int) -> Table:
+def params_table(framing: Architecture, length: int, neurons: int) -> Group:
     """Every layer's formula, the formula with these numbers, and the result."""
     rows = layer_rows(framing.layers(length, neurons))
-    table = Table(title=f"{framing.name}  (length {length}, neurons {neurons})", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Layer")
     table.add_column("Output shape")
     table.add_column("Arithmetic")
@@ -65,7 +65,7 @@ def params_table(framing: Architecture, length: int, neurons: int) -> Table:
     total = sum(row["params"] for row in rows)
     sum_text = " + ".join(f"{row['params']:,}" for row in rows) + f" = {total:,}"
     table.add_row("Total", "", sum_text, f"{total:,}", style="bold")
-    return table
+    return Group(Text(f"{framing.name}: length {length}, neurons {neurons}", style="bold"), table)
 
 
 def params_json(framing: Architecture, length: int, neurons: int) -> dict:
