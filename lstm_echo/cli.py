@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -92,44 +93,73 @@ def run(
     batch_size: Optional[str] = typer.Option(None, metavar=INT, help="Samples per update (default: the framing's)."),
     learning_rate: Optional[str] = typer.Option(None, metavar=FLOAT, help="Adam's learning rate (default 0.001)."),
     seed: Optional[str] = typer.Option(None, metavar=INT, help="Seed of the initial weights and shuffling (default 0)."),
+    seeds: Optional[str] = typer.Option(None, metavar="SEEDS", help="Train once per seed, all together: 10 (0..9), 3,7,11 or 0-19."),
+    per_seed: bool = typer.Option(False, "--per-seed", help="With --seeds: a row per seed (and loss histories in JSON)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="TOML file of settings; options override it."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
 ):
     """Train one framing on the echo sequence and show what it learned."""
     given = parse_options({
         "architecture": architecture, "length": length, "neurons": neurons, "epochs": epochs,
-        "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
+        "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "seeds": seeds,
     })
+    if "seed" in given and "seeds" in given:
+        fail(f"Invalid value for --seeds: {seeds!r} (give either --seed or --seeds, not both)")
     try:
         settings = config.load(config_file) if config_file is not None else {}
-        experiment = config.resolve({**settings, **given})
+        if "seed" in given:
+            settings.pop("seeds", None)  # a seed on the command line overrides the file's seeds
+        settings.update(given)
+        seed_list = settings.pop("seeds", None)
+        experiment = config.resolve(settings)
     except config.ConfigError as error:
         fail(str(error))
 
     from lstm_echo import runner
 
-    framing = architectures.get(experiment.architecture)
     if not as_json:
         e = experiment
-        title = f"{e.architecture}: length {e.length}, neurons {e.neurons}, epochs {e.epochs}, batch {e.batch_size}, seed {e.seed}"
-        stdout.print(report.model_summary(title, runner.layer_rows(framing.layers(experiment.length, experiment.neurons))))
+        seeds_text = f"seeds {seeds_label(seed_list)}" if seed_list else f"seed {e.seed}"
+        title = f"{e.architecture}: length {e.length}, neurons {e.neurons}, epochs {e.epochs}, batch {e.batch_size}, {seeds_text}"
+        framing = architectures.get(e.architecture)
+        stdout.print(report.model_summary(title, runner.layer_rows(framing.layers(e.length, e.neurons))))
 
     with progress_bar(enabled=not as_json and stderr.is_terminal) as progress:
+        models = len(seed_list) if seed_list else 1
         task = progress.add_task("training", total=experiment.epochs, loss="-")
 
         def on_progress(done, total, losses):
-            progress.update(task, completed=done, loss=f"{float(losses[0]):.3g}")
+            label = f"{float(np.median(losses)):.3g}" + (f" (median of {models})" if models > 1 else "")
+            progress.update(task, completed=done, loss=label)
 
-        try:
-            result = runner.run(experiment, on_progress=on_progress)
-        except runner.TrainingDiverged as error:
-            fail(f"training diverged: {error}", code=1)
+        if seed_list:
+            results = runner.run_seeds(experiment, seed_list, on_progress=on_progress)
+        else:
+            try:
+                result = runner.run(experiment, on_progress=on_progress)
+            except runner.TrainingDiverged as error:
+                fail(f"training diverged: {error}", code=1)
 
+    if seed_list:
+        if as_json:
+            print_json(report.seeds_json(results, with_history=per_seed))
+            return
+        if per_seed:
+            stdout.print(report.seeds_table(results))
+        stdout.print(report.seeds_summary(results))
+        return
     if as_json:
         print_json(report.run_json(result))
         return
     stdout.print(report.predictions_table(result))
     stdout.print(report.verdict_line(result))
+
+
+def seeds_label(seed_list: list[int]) -> str:
+    """`0-19` for a run of consecutive seeds, else the list."""
+    if seed_list == list(range(seed_list[0], seed_list[0] + len(seed_list))) and len(seed_list) > 2:
+        return f"{seed_list[0]}-{seed_list[-1]}"
+    return ",".join(map(str, seed_list))
 
 
 @app.command()

@@ -11,6 +11,7 @@ where it enters, so an error can name the file and key or the option.
     batch_size = 1                  # default: the framing's
     learning_rate = 0.001           # Adam
     seed = 0
+    seeds = "0-19"                  # instead of seed: a count, a range or a list
 """
 
 import math
@@ -18,7 +19,7 @@ import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lstm_echo import architectures
+from lstm_echo import architectures, seeds
 
 
 class ConfigError(ValueError):
@@ -39,7 +40,8 @@ class Experiment:
         return asdict(self)
 
 
-# name -> (type, smallest allowed value); None as type means a framing name.
+# name -> (type, smallest allowed value); None as type means a framing name,
+# "seeds" a set of seeds as `seeds.parse` reads it.
 SETTINGS = {
     "architecture": (None, None),
     "length": (int, 1),
@@ -48,6 +50,7 @@ SETTINGS = {
     "batch_size": (int, 1),
     "learning_rate": (float, 0.0),
     "seed": (int, 0),
+    "seeds": ("seeds", None),
 }
 DEFAULTS = {"length": 5, "learning_rate": 0.001, "seed": 0}
 
@@ -60,6 +63,12 @@ def option(name: str) -> str:
 def problem(name: str, value) -> str | None:
     """Why `value` is not a valid `name`, or None when it is."""
     kind, minimum = SETTINGS[name]
+    if kind == "seeds":
+        try:
+            seeds.expand(value)
+        except seeds.SeedsError as error:
+            return str(error)
+        return None
     if kind is None:
         if not isinstance(value, str):
             return "must be a string naming a framing"
@@ -83,15 +92,15 @@ def problem(name: str, value) -> str | None:
 
 def parse_option(name: str, text: str):
     """The value of a command-line option, typed and checked; ConfigError names the option."""
-    kind = SETTINGS[name][0] or str
+    kind = SETTINGS[name][0]
     try:
-        value = kind(text)
+        value = kind(text) if kind in (int, float) else text
     except ValueError:
         value = text  # let `problem` say what type was expected
     reason = problem(name, value)
     if reason:
         raise ConfigError(f"Invalid value for {option(name)}: {text!r} ({reason})")
-    return value
+    return seeds.expand(value) if kind == "seeds" else value
 
 
 def load(path: Path) -> dict:
@@ -114,15 +123,20 @@ def load(path: Path) -> dict:
             raise ConfigError(f"{path}: key {key!r} {reason}, got {value!r}")
     if "learning_rate" in settings:
         settings["learning_rate"] = float(settings["learning_rate"])
+    if "seeds" in settings:
+        settings["seeds"] = seeds.expand(settings["seeds"])
     return settings
 
 
 def resolve(settings: dict) -> Experiment:
-    """Fill what `settings` leaves open from the framing's defaults and check the whole."""
+    """Fill what `settings` leaves open from the framing's defaults and check the whole.
+
+    A `seeds` entry is not part of one experiment; the caller runs one per seed.
+    """
     if settings.get("architecture") is None:
         raise ConfigError("Missing architecture: give ARCH (one-to-one, many-to-one, many-to-many) or a --config that names one")
     framing = architectures.get(settings["architecture"])
-    values = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None}}
+    values = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None and k != "seeds"}}
     length = values["length"]
     values.setdefault("neurons", length)
     values.setdefault("epochs", framing.default_epochs)

@@ -1,5 +1,6 @@
 """Rich tables for people and plain JSON for scripts, from results and specs."""
 
+import math
 from dataclasses import asdict
 
 from rich import box
@@ -7,6 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from lstm_echo import seeds
 from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.layers import LSTM, LayerSpec
@@ -149,3 +151,70 @@ def run_json(result: RunResult) -> dict:
         "verdict": asdict(result.verdict),
         "timings": result.timings,
     }
+
+
+def finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: a diverged loss is written as null."""
+    return value if math.isfinite(value) else None
+
+
+def seed_rows(results: list[RunResult], with_history: bool) -> list[dict]:
+    rows = []
+    for r in results:
+        row = {
+            "seed": r.experiment.seed,
+            "final_loss": finite_or_none(r.final_loss),
+            "echoed": r.verdict.echoed,
+            "steps_correct": r.verdict.steps_correct,
+            "max_error": finite_or_none(r.verdict.max_error),
+            "predictions": [finite_or_none(p) for p in r.predictions],
+        }
+        if with_history:
+            row["loss_history"] = [finite_or_none(loss) for loss in r.loss_history]
+        rows.append(row)
+    return rows
+
+
+def seeds_json(results: list[RunResult], with_history: bool) -> dict:
+    first = results[0]
+    settings = {k: v for k, v in first.experiment.to_dict().items() if k != "seed"}
+    summary = seeds.summarize(results)
+    return {
+        "settings": {**settings, "seeds": [r.experiment.seed for r in results]},
+        "layers": first.layers,
+        "total_params": first.total_params,
+        "summary": {**asdict(summary), "echo_rate": summary.echo_rate},
+        "runs": seed_rows(results, with_history),
+        "expected": first.expected,
+        "timings": first.timings,
+    }
+
+
+def seeds_table(results: list[RunResult]) -> Group:
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Seed", "Final loss", "Steps correct", "Max error", "Echoed"):
+        table.add_column(column, justify="right")
+    for r in results:
+        v = r.verdict
+        table.add_row(
+            str(r.experiment.seed),
+            f"{r.final_loss:.3g}",
+            f"{v.steps_correct}/{v.steps}",
+            f"{v.max_error:.4f}",
+            Text("yes", style="green") if v.echoed else Text("no", style="red"),
+        )
+    return Group(Text("Per seed", style="bold"), table)
+
+
+def seeds_summary(results: list[RunResult]) -> Text:
+    s = seeds.summarize(results)
+    timings = results[0].timings
+    line = Text(f"echoed {s.echoed}/{s.runs} seeds ({s.echo_rate:.0%})", style="bold")
+    if s.median_final_loss is not None:
+        line += Text(f"; final loss median {s.median_final_loss:.3g}, worst {s.worst_final_loss:.3g}")
+    if s.diverged:
+        line += Text(f"; {s.diverged} diverged", style="bold red")
+    return line + Text(
+        f"\n{s.runs} models trained together in {timings['train_seconds']:.2f} s "
+        f"(+{timings['compile_seconds']:.2f} s compile)"
+    )

@@ -5,7 +5,7 @@ TensorFlow is imported only when training starts.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -52,13 +52,19 @@ def layer_rows(layers) -> list[dict]:
     return rows
 
 
-def run(experiment: Experiment, on_progress=None) -> RunResult:
+def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> list[RunResult]:
+    """Train one model per seed, all together in one compiled program; one result per seed.
+
+    Model k starts from seed k's initial weights and shuffles with seed k's
+    generator, so its result is the one a lone run of seed k gives.
+    """
     started = time.perf_counter()
     framing = architectures.get(experiment.architecture)
     sequence = data.echo_sequence(experiment.length)
     x, y = framing.frame(sequence)
+    expected = data.flatten(y)
     layers = framing.layers(experiment.length, experiment.neurons)
-    weights = [w[None] for w in initial_weights(layers, experiment.seed)]
+    weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]
 
     from lstm_echo import engine
 
@@ -67,32 +73,44 @@ def run(experiment: Experiment, on_progress=None) -> RunResult:
         x,
         y,
         weights,
-        seeds=[experiment.seed],
+        seeds=seeds,
         epochs=experiment.epochs,
         batch_size=experiment.batch_size,
         learning_rate=experiment.learning_rate,
         on_progress=on_progress,
     )
-    history = trained.history[:, 0]
-    if not np.isfinite(history).all():
-        bad = int(np.argmin(np.isfinite(history))) + 1
-        raise TrainingDiverged(f"the loss became {history[bad - 1]} at epoch {bad}; try a smaller --learning-rate")
-
-    predicted = data.flatten(trained.predictions[0])
     rows = layer_rows(layers)
-    return RunResult(
-        experiment=experiment,
-        layers=rows,
-        total_params=sum(row["params"] for row in rows),
-        inputs=sequence.tolist(),
-        expected=data.flatten(y).tolist(),
-        predictions=predicted.tolist(),
-        loss_history=history.tolist(),
-        final_loss=float(np.mean((predicted - data.flatten(y)) ** 2)),
-        verdict=judge(data.flatten(y), predicted),
-        timings={
-            "compile_seconds": trained.compile_seconds,
-            "train_seconds": trained.train_seconds,
-            "total_seconds": time.perf_counter() - started,
-        },
-    )
+    timings = {
+        "models_trained_together": len(seeds),
+        "compile_seconds": trained.compile_seconds,
+        "train_seconds": trained.train_seconds,
+        "total_seconds": time.perf_counter() - started,
+    }
+    results = []
+    for k, seed in enumerate(seeds):
+        predicted = data.flatten(trained.predictions[k])
+        results.append(
+            RunResult(
+                experiment=replace(experiment, seed=seed),
+                layers=rows,
+                total_params=sum(row["params"] for row in rows),
+                inputs=sequence.tolist(),
+                expected=expected.tolist(),
+                predictions=predicted.tolist(),
+                loss_history=trained.history[:, k].tolist(),
+                final_loss=float(np.mean((predicted - expected) ** 2)),
+                verdict=judge(expected, predicted),
+                timings=timings,
+            )
+        )
+    return results
+
+
+def run(experiment: Experiment, on_progress=None) -> RunResult:
+    """Train the one seed of `experiment`; raise TrainingDiverged if its loss blows up."""
+    (result,) = run_seeds(experiment, [experiment.seed], on_progress)
+    history = np.asarray(result.loss_history)
+    if not np.isfinite(history).all():
+        epoch = int(np.argmin(np.isfinite(history)))
+        raise TrainingDiverged(f"the loss became {history[epoch]} at epoch {epoch + 1}; try a smaller --learning-rate")
+    return result

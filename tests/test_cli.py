@@ -41,7 +41,7 @@ def test_run_json_is_the_only_thing_on_stdout():
     assert doc["final_loss"] == pytest.approx(
         sum((p - e) ** 2 for p, e in zip(doc["predictions"], doc["expected"])) / 6, rel=1e-5
     )
-    assert set(doc["timings"]) == {"compile_seconds", "train_seconds", "total_seconds"}
+    assert set(doc["timings"]) == {"models_trained_together", "compile_seconds", "train_seconds", "total_seconds"}
 
 
 def test_flags_override_the_config_file():

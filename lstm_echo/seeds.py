@@ -1,0 +1,76 @@
+"""Sets of seeds: how they are written, and what a batch of seeded runs adds up to.
+
+    "10"        seeds 0 .. 9 (a count)
+    "3,7,11"    exactly these
+    "0-19"      0 .. 19, both ends included; items combine: "0-4,10"
+"""
+
+import math
+import statistics
+from dataclasses import dataclass
+
+
+class SeedsError(ValueError):
+    """Why a seed set cannot be used, for the caller to name its source."""
+
+
+def first_n(count: int) -> list[int]:
+    if count < 1:
+        raise SeedsError("a count of seeds must be at least 1")
+    return list(range(count))
+
+
+def parse(text: str) -> list[int]:
+    text = text.strip()
+    if text.isdigit():
+        return first_n(int(text))
+    seeds = []
+    for item in text.split(","):
+        low, dash, high = item.strip().partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            raise SeedsError(f"{item.strip()!r} is not a seed or a range like 0-19")
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise SeedsError(f"the range {item.strip()} runs backwards")
+        seeds.extend(range(first, last + 1))
+    if len(set(seeds)) != len(seeds):
+        raise SeedsError("a seed is listed twice")
+    return seeds
+
+
+def expand(value) -> list[int]:
+    """Seeds from a config value: a count, a string as for `parse`, or a list of seeds."""
+    if isinstance(value, bool):
+        raise SeedsError("must be a count, a string like \"0-19\" or a list of seeds")
+    if isinstance(value, int):
+        return first_n(value)
+    if isinstance(value, str):
+        return parse(value)
+    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
+        return parse(",".join(map(str, value)))
+    raise SeedsError("must be a count, a string like \"0-19\" or a non-empty list of seeds")
+
+
+@dataclass(frozen=True)
+class Summary:
+    runs: int
+    echoed: int
+    diverged: int
+    median_final_loss: float | None  # over the runs whose loss stayed finite
+    worst_final_loss: float | None
+
+    @property
+    def echo_rate(self) -> float:
+        return self.echoed / self.runs
+
+
+def summarize(results) -> Summary:
+    """Convergence over seeded runs (anything with `.verdict.echoed` and `.final_loss`)."""
+    losses = [r.final_loss for r in results if math.isfinite(r.final_loss)]
+    return Summary(
+        runs=len(results),
+        echoed=sum(r.verdict.echoed for r in results),
+        diverged=len(results) - len(losses),
+        median_final_loss=statistics.median(losses) if losses else None,
+        worst_final_loss=max(losses) if losses else None,
+    )

@@ -1,0 +1,96 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lstm_echo import config, runner, seeds
+from lstm_echo.cli import app
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("4", [0, 1, 2, 3]), ("3,7,11", [3, 7, 11]), ("2-5", [2, 3, 4, 5]), ("0-1,9", [0, 1, 9]), ("7-7", [7])],
+)
+def test_seed_sets(text, expected):
+    assert seeds.parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["9-3", "", "x", "0,,1", "5,5", "0", "-3", "1-", "1.5"])
+def test_malformed_seed_sets(text):
+    with pytest.raises(seeds.SeedsError):
+        seeds.parse(text)
+
+
+def test_config_may_hold_seeds(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('architecture = "m2o"\nseeds = "2-4"\n')
+    assert config.load(path)["seeds"] == [2, 3, 4]
+    path.write_text("seeds = [1, 1]\n")
+    with pytest.raises(config.ConfigError, match="key 'seeds' a seed is listed twice"):
+        config.load(path)
+
+
+def test_batched_seeds_agree_with_sequential_runs():
+    experiment = config.resolve({"architecture": "o2o", "epochs": 60, "batch_size": 2, "learning_rate": 0.02})
+    together = runner.run_seeds(experiment, [0, 1, 2, 3])
+    alone = [runner.run(config.resolve({**experiment.to_dict(), "seed": s})) for s in range(4)]
+    for batched, lone in zip(together, alone):
+        assert batched.experiment == lone.experiment
+        assert batched.predictions == pytest.approx(lone.predictions, abs=1e-5)
+        assert batched.verdict == lone.verdict
+    assert seeds.summarize(together) == seeds.summarize(alone)
+
+
+def test_summary_counts_echoes_and_losses():
+    class Run:
+        def __init__(self, loss, echoed):
+            self.final_loss, self.verdict = loss, type("V", (), {"echoed": echoed})
+
+    summary = seeds.summarize([Run(0.1, False), Run(0.001, True), Run(float("nan"), False), Run(0.01, True)])
+    assert (summary.runs, summary.echoed, summary.diverged) == (4, 2, 1)
+    assert summary.median_final_loss == 0.01 and summary.worst_final_loss == 0.1
+    assert summary.echo_rate == 0.5
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_run_seeds_json():
+    result = invoke("run", "m2o", "--epochs", "30", "--seeds", "3,5", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["settings"]["seeds"] == [3, 5] and "seed" not in doc["settings"]
+    assert [row["seed"] for row in doc["runs"]] == [3, 5]
+    assert doc["summary"]["runs"] == 2
+    assert doc["summary"]["echoed"] == sum(row["echoed"] for row in doc["runs"])
+    assert doc["timings"]["models_trained_together"] == 2
+    assert "loss_history" not in doc["runs"][0]
+    with_history = json.loads(invoke("run", "m2o", "--epochs", "30", "--seeds", "2", "--per-seed", "--json").stdout)
+    assert len(with_history["runs"][1]["loss_history"]) == 30
+
+
+def test_run_seeds_table():
+    result = invoke("run", "o2o", "--epochs", "20", "--seeds", "0-2", "--per-seed")
+    assert result.exit_code == 0
+    assert "Per seed" in result.stdout and "echoed" in result.stdout and "3 models trained together" in result.stdout
+
+
+def test_diverged_seeds_are_counted_not_fatal():
+    result = invoke("run", "m2m", "--epochs", "100", "--learning-rate", "1e38", "--seeds", "2", "--json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["diverged"] == 2 and doc["runs"][0]["final_loss"] is None
+
+
+@pytest.mark.parametrize("value", ["9-3", "0", "x", "0,,1", "4,4"])
+def test_bad_seeds_exit_2(value):
+    result = invoke("run", "m2m", "--seeds", value)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--seeds" in lines[0] and repr(value) in lines[0]
+
+
+def test_seed_and_seeds_together_is_an_error():
+    result = invoke("run", "m2m", "--seed", "1", "--seeds", "3")
+    assert result.exit_code == 2 and "either --seed or --seeds" in result.stderr
