@@ -87,10 +87,19 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
     return run
 
 
-@tf.function
-def predict(layers: tuple[LayerSpec, ...], weights, x):
-    models = tf.shape(weights[0])[0]
-    return forward(layers, weights, tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0)))
+@functools.lru_cache(maxsize=None)
+def compiled_predict(layers: tuple[LayerSpec, ...]):
+    @tf.function(reduce_retracing=True)
+    def predict(weights, x):
+        models = tf.shape(weights[0])[0]
+        return forward(layers, weights, tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0)))
+
+    return predict
+
+
+def predict(layers: tuple[LayerSpec, ...], weights, x) -> tf.Tensor:
+    """Every model's output on `x`, (M, samples, ...)."""
+    return compiled_predict(tuple(layers))(weights, x)
 
 
 def epoch_orders(generators, samples: int, batch_size: int, epochs: int, chunk: int) -> np.ndarray:

@@ -1,10 +1,10 @@
-"""TensorFlow, imported without its C++ start-up messages on the terminal.
+"""TensorFlow, imported without its start-up messages on the terminal.
 
 TensorFlow's native logging announces at import that no GPU or CUDA driver is
-present; on a CPU machine that is noise on every run. Its log level is read
-too early for setting TF_CPP_MIN_LOG_LEVEL from Python to silence it, so
-stderr is pointed at /dev/null for the import alone. A user who sets
-TF_CPP_MIN_LOG_LEVEL themselves gets TensorFlow's own behaviour.
+present; on a CPU machine that is noise on every run, and setting
+TF_CPP_MIN_LOG_LEVEL from Python comes too late to silence it. So stderr is
+pointed at /dev/null for the import alone; errors raised by the import still
+reach the user as Python exceptions.
 """
 
 import os
@@ -12,11 +12,7 @@ import sys
 
 
 def import_tensorflow():
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
-        import tensorflow
-
-        return tensorflow
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -27,6 +23,10 @@ def import_tensorflow():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+    # Each compiled program is one tf.function per shape, made from the same Python
+    # code; TensorFlow's "frequent retracing" warning mistakes a sweep's many
+    # shapes for a bug, so only its errors are shown.
+    tensorflow.get_logger().setLevel("ERROR")
     return tensorflow
 
 
