@@ -1,13 +1,15 @@
 """The `lstm-echo` command: parse, validate, call, render.
 
-Importing this module must stay light: TensorFlow loads only inside `run`,
-through the runner, so `--help`, `params` and `architectures` answer at once.
+Importing this module must stay light: TensorFlow loads only when something
+trains (through the runner), so `--help`, `params`, `architectures` and every
+input check answer at once.
 """
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import numpy as np
 import typer
@@ -15,12 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from lstm_echo import architectures, config, report
-
+from lstm_echo import architectures, config, grid, report, runner, sweep
+from lstm_echo.results_file import ResultsFile
 
 # BadParameter derives from the usage error class that Typer's parser raises for
 # every bad command line (whether Typer bundles click or depends on it).
 UsageError = typer.BadParameter.__base__
+NOT_ECHOED = 3
 
 
 class OneLineErrors(TyperGroup):
@@ -46,6 +49,9 @@ app = typer.Typer(
 )
 stdout = Console()
 stderr = Console(stderr=True)
+if not stdout.is_terminal and "COLUMNS" not in os.environ:
+    # Pipes and logs have no width of their own; rich's 80 would squeeze the wider tables.
+    stdout.width = 120
 INT, FLOAT = "INTEGER", "FLOAT"
 
 
@@ -54,26 +60,18 @@ def fail(message: str, code: int = 2):
     sys.exit(code)
 
 
-def framing_or_fail(name: str):
-    return architectures.get(parse_options({"architecture": name})["architecture"])
-
-
-def print_json(document) -> None:
-    """One line, so that a shell loop's output is JSON Lines."""
-    print(json.dumps(document, ensure_ascii=False))
-
-
-def progress_bar(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("epochs  loss {task.fields[loss]}"),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-        disable=not enabled,
-    )
+# Options shared by the commands that train; each is parsed and checked by config.
+Arch = Annotated[Optional[str], typer.Argument(metavar="ARCH", help="one-to-one (o2o), many-to-one (m2o) or many-to-many (m2m)")]
+Length = Annotated[Optional[str], typer.Option(metavar=INT, help="Steps in the echo sequence (default 5).")]
+Neurons = Annotated[Optional[str], typer.Option(metavar=INT, help="LSTM units (default: the length).")]
+Epochs = Annotated[Optional[str], typer.Option(metavar=INT, help="Training epochs (default: the framing's).")]
+BatchSize = Annotated[Optional[str], typer.Option(metavar=INT, help="Samples per update (default: the framing's).")]
+LearningRate = Annotated[Optional[str], typer.Option(metavar=FLOAT, help="Adam's learning rate (default 0.001).")]
+Seed = Annotated[Optional[str], typer.Option(metavar=INT, help="Seed of the initial weights and shuffling (default 0).")]
+Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Train once per seed, all together: 10 (0..9), 3,7,11 or 0-19.")]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings; options override it.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 def parse_options(flags: dict) -> dict:
@@ -84,95 +82,209 @@ def parse_options(flags: dict) -> dict:
         fail(str(error))
 
 
+def gather_settings(config_file: Optional[Path], given: dict) -> tuple[dict, Optional[list[int]]]:
+    """Config file, then command line; returns the settings and the seed list, if any."""
+    if "seed" in given and "seeds" in given:
+        fail(f"Invalid value for --seeds: {given['seeds']!r} (give either --seed or --seeds, not both)")
+    try:
+        settings = config.load(config_file) if config_file is not None else {}
+    except config.ConfigError as error:
+        fail(str(error))
+    if "seed" in given:
+        settings.pop("seeds", None)  # a seed on the command line overrides the file's seeds
+    settings.update(given)
+    return settings, settings.pop("seeds", None)
+
+
+def resolve_or_fail(settings: dict) -> config.Experiment:
+    try:
+        return config.resolve(settings)
+    except config.ConfigError as error:
+        fail(str(error))
+
+
+def print_json(document) -> None:
+    """One line, so that a shell loop's output is JSON Lines."""
+    print(json.dumps(document, ensure_ascii=False))
+
+
+def progress_bar(shown: bool) -> Progress:
+    """Progress on stderr, only for a terminal and only when asked for."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=not (shown and stderr.is_terminal),
+    )
+
+
+def epoch_reporter(progress: Progress, label: str, experiment: config.Experiment):
+    """A callback for the engine that moves one bar over the epochs."""
+    task = progress.add_task(label, total=experiment.epochs, status="")
+
+    def on_progress(done, total, losses):
+        progress.update(task, completed=done, status=f"loss {float(np.median(losses)):.3g}")
+
+    return on_progress
+
+
+def seeds_label(seed_list: list[int]) -> str:
+    """`0-19` for a run of consecutive seeds, else the list."""
+    if len(seed_list) > 2 and seed_list == list(range(seed_list[0], seed_list[0] + len(seed_list))):
+        return f"{seed_list[0]}-{seed_list[-1]}"
+    return ",".join(map(str, seed_list))
+
+
+def settings_title(e: config.Experiment, seed_list: Optional[list[int]]) -> str:
+    seeds_text = f"seeds {seeds_label(seed_list)}" if seed_list else f"seed {e.seed}"
+    return f"{e.architecture}: length {e.length}, neurons {e.neurons}, epochs {e.epochs}, batch {e.batch_size}, {seeds_text}"
+
+
 @app.command()
 def run(
-    architecture: Optional[str] = typer.Argument(None, metavar="ARCH", help="one-to-one (o2o), many-to-one (m2o) or many-to-many (m2m)"),
-    length: Optional[str] = typer.Option(None, metavar=INT, help="Steps in the echo sequence (default 5)."),
-    neurons: Optional[str] = typer.Option(None, metavar=INT, help="LSTM units (default: the length)."),
-    epochs: Optional[str] = typer.Option(None, metavar=INT, help="Training epochs (default: the framing's)."),
-    batch_size: Optional[str] = typer.Option(None, metavar=INT, help="Samples per update (default: the framing's)."),
-    learning_rate: Optional[str] = typer.Option(None, metavar=FLOAT, help="Adam's learning rate (default 0.001)."),
-    seed: Optional[str] = typer.Option(None, metavar=INT, help="Seed of the initial weights and shuffling (default 0)."),
-    seeds: Optional[str] = typer.Option(None, metavar="SEEDS", help="Train once per seed, all together: 10 (0..9), 3,7,11 or 0-19."),
-    per_seed: bool = typer.Option(False, "--per-seed", help="With --seeds: a row per seed (and loss histories in JSON)."),
-    config_file: Optional[Path] = typer.Option(None, "--config", help="TOML file of settings; options override it."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
+    architecture: Arch = None,
+    length: Length = None,
+    neurons: Neurons = None,
+    epochs: Epochs = None,
+    batch_size: BatchSize = None,
+    learning_rate: LearningRate = None,
+    seed: Seed = None,
+    seeds: Seeds = None,
+    per_seed: Annotated[bool, typer.Option("--per-seed", help="With --seeds: a row per seed (and loss histories in JSON).")] = False,
+    require_echo: Annotated[bool, typer.Option("--require-echo", help=f"Exit {NOT_ECHOED} unless the run (every seed) echoes.")] = False,
+    config_file: ConfigFile = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
 ):
     """Train one framing on the echo sequence and show what it learned."""
     given = parse_options({
         "architecture": architecture, "length": length, "neurons": neurons, "epochs": epochs,
         "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "seeds": seeds,
     })
-    if "seed" in given and "seeds" in given:
-        fail(f"Invalid value for --seeds: {seeds!r} (give either --seed or --seeds, not both)")
-    try:
-        settings = config.load(config_file) if config_file is not None else {}
-        if "seed" in given:
-            settings.pop("seeds", None)  # a seed on the command line overrides the file's seeds
-        settings.update(given)
-        seed_list = settings.pop("seeds", None)
-        experiment = config.resolve(settings)
-    except config.ConfigError as error:
-        fail(str(error))
-
-    from lstm_echo import runner
+    settings, seed_list = gather_settings(config_file, given)
+    experiment = resolve_or_fail(settings)
 
     if not as_json:
-        e = experiment
-        seeds_text = f"seeds {seeds_label(seed_list)}" if seed_list else f"seed {e.seed}"
-        title = f"{e.architecture}: length {e.length}, neurons {e.neurons}, epochs {e.epochs}, batch {e.batch_size}, {seeds_text}"
-        framing = architectures.get(e.architecture)
-        stdout.print(report.model_summary(title, runner.layer_rows(framing.layers(e.length, e.neurons))))
+        framing = architectures.get(experiment.architecture)
+        rows = runner.layer_rows(framing.layers(experiment.length, experiment.neurons))
+        stdout.print(report.model_summary(settings_title(experiment, seed_list), rows))
 
-    with progress_bar(enabled=not as_json and stderr.is_terminal) as progress:
-        models = len(seed_list) if seed_list else 1
-        task = progress.add_task("training", total=experiment.epochs, loss="-")
-
-        def on_progress(done, total, losses):
-            label = f"{float(np.median(losses)):.3g}" + (f" (median of {models})" if models > 1 else "")
-            progress.update(task, completed=done, loss=label)
-
+    with progress_bar(shown=not (as_json or quiet)) as progress:
+        on_progress = epoch_reporter(progress, "training", experiment)
         if seed_list:
             results = runner.run_seeds(experiment, seed_list, on_progress=on_progress)
         else:
             try:
-                result = runner.run(experiment, on_progress=on_progress)
+                results = [runner.run(experiment, on_progress=on_progress)]
             except runner.TrainingDiverged as error:
                 fail(f"training diverged: {error}", code=1)
 
-    if seed_list:
-        if as_json:
-            print_json(report.seeds_json(results, with_history=per_seed))
-            return
+    if as_json:
+        print_json(report.seeds_json(results, with_history=per_seed) if seed_list else report.run_json(results[0]))
+    elif seed_list:
         if per_seed:
             stdout.print(report.seeds_table(results))
         stdout.print(report.seeds_summary(results))
-        return
+    else:
+        stdout.print(report.predictions_table(results[0]))
+        stdout.print(report.verdict_line(results[0]))
+    if require_echo and not all(r.verdict.echoed for r in results):
+        raise typer.Exit(NOT_ECHOED)
+
+
+@app.command()
+def compare(
+    length: Length = None,
+    neurons: Neurons = None,
+    epochs: Epochs = None,
+    batch_size: BatchSize = None,
+    learning_rate: LearningRate = None,
+    seed: Seed = None,
+    seeds: Seeds = None,
+    config_file: ConfigFile = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
+):
+    """Train every framing on the same settings and show them side by side."""
+    given = parse_options({
+        "length": length, "neurons": neurons, "epochs": epochs, "batch_size": batch_size,
+        "learning_rate": learning_rate, "seed": seed, "seeds": seeds,
+    })
+    settings, seed_list = gather_settings(config_file, given)
+    # Every framing keeps its own default epochs and batch size unless they are given.
+    experiments = [resolve_or_fail({**settings, "architecture": f.name}) for f in architectures.REGISTRY]
+    seed_list = seed_list or [experiments[0].seed]
+
+    with progress_bar(shown=not (as_json or quiet)) as progress:
+        outcomes = [
+            runner.run_seeds(e, seed_list, on_progress=epoch_reporter(progress, e.architecture, e))
+            for e in experiments
+        ]
     if as_json:
-        print_json(report.run_json(result))
+        print_json({"seeds": seed_list, "framings": [report.seeds_json(results, with_history=False) for results in outcomes]})
         return
-    stdout.print(report.predictions_table(result))
-    stdout.print(report.verdict_line(result))
+    stdout.print(report.compare_table(outcomes, title=f"All framings, seeds {seeds_label(seed_list)}"))
 
 
-def seeds_label(seed_list: list[int]) -> str:
-    """`0-19` for a run of consecutive seeds, else the list."""
-    if seed_list == list(range(seed_list[0], seed_list[0] + len(seed_list))) and len(seed_list) > 2:
-        return f"{seed_list[0]}-{seed_list[-1]}"
-    return ",".join(map(str, seed_list))
+@app.command("sweep")
+def sweep_command(
+    architecture: Annotated[Optional[str], typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
+    length: Annotated[Optional[str], typer.Option(metavar="LIST", help="Lengths: 5,10,20 or a range 5-8 (default 5).")] = None,
+    neurons: Annotated[Optional[str], typer.Option(metavar="LIST", help="LSTM units, as a list or range (default: the length).")] = None,
+    epochs: Annotated[Optional[str], typer.Option(metavar="LIST", help="Epochs, as a list or range (default: the framing's).")] = None,
+    batch_size: Annotated[Optional[str], typer.Option(metavar="LIST", help="Batch sizes, as a list or range (default: the framing's).")] = None,
+    learning_rate: Annotated[Optional[str], typer.Option(metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001).")] = None,
+    seeds: Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Seeds for every setting: 10 (0..9), 3,7,11 or 0-19 (default 0).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file whose keys may hold lists; options override it.")] = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
+):
+    """Train every combination of the given settings, once per seed, in one process."""
+    flags = {
+        "architecture": architecture, "length": length, "neurons": neurons, "epochs": epochs,
+        "batch_size": batch_size, "learning_rate": learning_rate, "seeds": seeds,
+    }
+    try:
+        axes = grid.load(config_file) if config_file is not None else {}
+        axes.update({name: grid.parse_option(name, text) for name, text in flags.items() if text is not None})
+        seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
+        points = grid.points(axes)
+        results_file = ResultsFile(out) if out is not None else None
+        recorded = results_file.recorded() if results_file else {}
+    except config.ConfigError as error:
+        fail(str(error))
+
+    total = len(points) * len(seed_list)
+    with progress_bar(shown=not (as_json or quiet)) as progress:
+        task = progress.add_task("sweep", total=total, status="runs")
+        outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: progress.advance(task, n))
+
+    table = sweep.aggregate(outcome.rows)
+    if as_json:
+        print_json({"runs": total, "trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None, "settings": table})
+        return
+    stdout.print(report.sweep_table(table, runs=total))
+    if results_file is not None:
+        print(f"{out}: {outcome.trained} runs added, {outcome.skipped} skipped as already recorded")
 
 
 @app.command()
 def params(
-    names: Optional[list[str]] = typer.Argument(None, metavar="[ARCH]...", help="Framings to show (default: all)."),
-    length: str = typer.Option("5", metavar=INT, help="Steps in the echo sequence."),
-    neurons: Optional[str] = typer.Option(None, metavar=INT, help="LSTM units (default: the length)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
+    names: Annotated[Optional[list[str]], typer.Argument(metavar="[ARCH]...", help="Framings to show (default: all).")] = None,
+    length: Annotated[str, typer.Option(metavar=INT, help="Steps in the echo sequence.")] = "5",
+    neurons: Neurons = None,
+    as_json: Json = False,
 ):
     """Show the parameter arithmetic of every layer, with these numbers filled in."""
     given = parse_options({"length": length, "neurons": neurons})
+    framings = [architectures.get(parse_options({"architecture": n})["architecture"]) for n in names or []]
+    framings = framings or list(architectures.REGISTRY)
     length = given["length"]
-    framings = [framing_or_fail(name) for name in names] if names else list(architectures.REGISTRY)
     units = given.get("neurons", length)
     if as_json:
         print_json([report.params_json(framing, length, units) for framing in framings])
@@ -186,8 +298,8 @@ def params(
 
 @app.command("architectures")
 def list_architectures(
-    length: str = typer.Option("5", metavar=INT, help="Sequence length the shapes are shown at."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout and nothing else."),
+    length: Annotated[str, typer.Option(metavar=INT, help="Sequence length the shapes are shown at.")] = "5",
+    as_json: Json = False,
 ):
     """List the framings with their aliases, data shapes, layers and defaults."""
     length = parse_options({"length": length})["length"]

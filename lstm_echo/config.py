@@ -90,21 +90,26 @@ def problem(name: str, value) -> str | None:
     return None
 
 
-def parse_option(name: str, text: str):
-    """The value of a command-line option, typed and checked; ConfigError names the option."""
+def convert(name: str, text: str):
+    """`text` as the type of setting `name`, or unchanged when it is not of that type."""
     kind = SETTINGS[name][0]
     try:
-        value = kind(text) if kind in (int, float) else text
+        return kind(text) if kind in (int, float) else text
     except ValueError:
-        value = text  # let `problem` say what type was expected
+        return text  # `problem` will say what type was expected
+
+
+def parse_option(name: str, text: str):
+    """The value of a command-line option, typed and checked; ConfigError names the option."""
+    value = convert(name, text)
     reason = problem(name, value)
     if reason:
         raise ConfigError(f"Invalid value for {option(name)}: {text!r} ({reason})")
-    return seeds.expand(value) if kind == "seeds" else value
+    return seeds.expand(value) if name == "seeds" else value
 
 
-def load(path: Path) -> dict:
-    """The settings a TOML file holds, each checked; errors name the file and key."""
+def read_toml(path: Path) -> dict:
+    """The table in a TOML file; a missing or malformed file is a ConfigError."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -112,15 +117,24 @@ def load(path: Path) -> dict:
     except (IsADirectoryError, UnicodeDecodeError, PermissionError) as error:
         raise ConfigError(f"Invalid value for --config: {str(path)!r} ({error.__class__.__name__})") from None
     try:
-        settings = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def check_key(path: Path, key: str, value) -> None:
+    if key not in SETTINGS:
+        raise ConfigError(f"{path}: unknown key {key!r} (known keys: {', '.join(SETTINGS)})")
+    reason = problem(key, value)
+    if reason:
+        raise ConfigError(f"{path}: key {key!r} {reason}, got {value!r}")
+
+
+def load(path: Path) -> dict:
+    """The settings a TOML file holds, each checked; errors name the file and key."""
+    settings = read_toml(path)
     for key, value in settings.items():
-        if key not in SETTINGS:
-            raise ConfigError(f"{path}: unknown key {key!r} (known keys: {', '.join(SETTINGS)})")
-        reason = problem(key, value)
-        if reason:
-            raise ConfigError(f"{path}: key {key!r} {reason}, got {value!r}")
+        check_key(path, key, value)
     if "learning_rate" in settings:
         settings["learning_rate"] = float(settings["learning_rate"])
     if "seeds" in settings:

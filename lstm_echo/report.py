@@ -158,6 +158,10 @@ def finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def summarize(results: list[RunResult]) -> seeds.Summary:
+    return seeds.summarize([r.verdict.echoed for r in results], [r.final_loss for r in results])
+
+
 def seed_rows(results: list[RunResult], with_history: bool) -> list[dict]:
     rows = []
     for r in results:
@@ -178,7 +182,7 @@ def seed_rows(results: list[RunResult], with_history: bool) -> list[dict]:
 def seeds_json(results: list[RunResult], with_history: bool) -> dict:
     first = results[0]
     settings = {k: v for k, v in first.experiment.to_dict().items() if k != "seed"}
-    summary = seeds.summarize(results)
+    summary = summarize(results)
     return {
         "settings": {**settings, "seeds": [r.experiment.seed for r in results]},
         "layers": first.layers,
@@ -207,7 +211,7 @@ def seeds_table(results: list[RunResult]) -> Group:
 
 
 def seeds_summary(results: list[RunResult]) -> Text:
-    s = seeds.summarize(results)
+    s = summarize(results)
     timings = results[0].timings
     line = Text(f"echoed {s.echoed}/{s.runs} seeds ({s.echo_rate:.0%})", style="bold")
     if s.median_final_loss is not None:
@@ -218,3 +222,53 @@ def seeds_summary(results: list[RunResult]) -> Text:
         f"\n{s.runs} models trained together in {timings['train_seconds']:.2f} s "
         f"(+{timings['compile_seconds']:.2f} s compile)"
     )
+
+
+def loss_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2e}"
+
+
+def compare_table(outcomes: list[list[RunResult]], title: str) -> Group:
+    """One row per framing: its size, its settings, and how its seed (or seeds) did."""
+    many = len(outcomes[0]) > 1
+    loss_columns = ("Median loss", "Worst loss", "Echoed") if many else ("Final loss", "Steps ok", "Echoed")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Framing", no_wrap=True)
+    for column in ("Params", "Epochs", "Batch", *loss_columns, "Train s"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for results in outcomes:
+        first, s = results[0], summarize(results)
+        if many:
+            cells = (loss_text(s.median_final_loss), loss_text(s.worst_final_loss), f"{s.echoed}/{s.runs}")
+        else:
+            v = first.verdict
+            cells = (loss_text(finite_or_none(first.final_loss)), f"{v.steps_correct}/{v.steps}", "yes" if v.echoed else "no")
+        style = "green" if s.echoed == s.runs else "yellow" if s.echoed else "red"
+        e = first.experiment
+        table.add_row(
+            e.architecture, f"{first.total_params:,}", str(e.epochs), str(e.batch_size),
+            cells[0], cells[1], Text(cells[2], style=style), f"{first.timings['train_seconds']:.2f}",
+        )
+    return Group(Text(title, style="bold"), table)
+
+
+SWEEP_AXES = {"architecture": "Framing", "length": "Length", "neurons": "Neurons", "epochs": "Epochs", "batch_size": "Batch", "learning_rate": "LR"}
+
+
+def sweep_table(rows: list[dict], runs: int) -> Group:
+    """One row per setting of a sweep, over its seeds; settings shared by every row go in the title."""
+    varying = [name for name in SWEEP_AXES if len({r[name] for r in rows}) > 1]
+    shared = ", ".join(f"{SWEEP_AXES[n].lower()} {rows[0][n]}" for n in SWEEP_AXES if n not in varying)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in varying:
+        table.add_column(SWEEP_AXES[name], no_wrap=True, justify="left" if name == "architecture" else "right")
+    for column in ("Runs", "Echoed", "Median loss", "Worst loss", "s/run"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            *(str(r[name]) for name in varying),
+            str(r["runs"]), f"{r['echo_rate']:.0%}", loss_text(r["median_final_loss"]),
+            loss_text(r["worst_final_loss"]), f"{r['median_seconds']:.3f}",
+        )
+    title = f"{runs} runs, {len(rows)} settings; {shared}" if rows else f"{runs} runs"
+    return Group(Text(title, style="bold"), table)

@@ -64,13 +64,13 @@ class Summary:
         return self.echoed / self.runs
 
 
-def summarize(results) -> Summary:
-    """Convergence over seeded runs (anything with `.verdict.echoed` and `.final_loss`)."""
-    losses = [r.final_loss for r in results if math.isfinite(r.final_loss)]
+def summarize(echoed: list[bool], final_losses: list[float | None]) -> Summary:
+    """Convergence over seeded runs; a loss that is None or not finite counts as diverged."""
+    losses = [loss for loss in final_losses if loss is not None and math.isfinite(loss)]
     return Summary(
-        runs=len(results),
-        echoed=sum(r.verdict.echoed for r in results),
-        diverged=len(results) - len(losses),
+        runs=len(echoed),
+        echoed=sum(bool(e) for e in echoed),
+        diverged=len(final_losses) - len(losses),
         median_final_loss=statistics.median(losses) if losses else None,
         worst_final_loss=max(losses) if losses else None,
     )

@@ -1,0 +1,99 @@
+"""A sweep: every point of a grid, once per seed, in one process, recorded as it goes.
+
+The seeds of one point train together in one compiled program; each run is
+then appended to the results file before the next point starts. Runs the file
+already holds are skipped, so a killed sweep resumes where it stopped.
+"""
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+
+from lstm_echo import runner, seeds
+from lstm_echo.config import Experiment
+from lstm_echo.results_file import SETTING_COLUMNS, ResultsFile, experiment_key
+
+
+def run_row(result: runner.RunResult) -> dict:
+    """One run as a line of the results file."""
+
+    def finite(value):
+        return value if math.isfinite(value) else None
+
+    timings = result.timings
+    together = timings["models_trained_together"]
+    return {
+        **result.experiment.to_dict(),
+        "final_loss": finite(result.final_loss),
+        "echoed": result.verdict.echoed,
+        "steps_correct": result.verdict.steps_correct,
+        "steps": result.verdict.steps,
+        "max_error": finite(result.verdict.max_error),
+        # The run's share of its batch's wall time.
+        "seconds": (timings["compile_seconds"] + timings["train_seconds"]) / together,
+        "models_trained_together": together,
+        "predictions": [finite(p) for p in result.predictions],
+    }
+
+
+@dataclass
+class Outcome:
+    rows: list[dict]  # every run of the grid, recorded before or trained now
+    trained: int
+    skipped: int
+
+
+def run(
+    points: list[Experiment],
+    seed_list: list[int],
+    out: ResultsFile | None = None,
+    recorded: dict | None = None,
+    on_runs=None,
+) -> Outcome:
+    """Train every point for every seed not in `recorded` (`out`'s runs, by key), appending to `out`.
+
+    `on_runs(n)` is called as n more runs of the grid are done or found recorded.
+    """
+    recorded = recorded or {}
+    rows, trained, skipped = [], 0, 0
+    for point in points:
+        keys = {seed: experiment_key(replace(point, seed=seed)) for seed in seed_list}
+        todo = [seed for seed in seed_list if keys[seed] not in recorded]
+        rows.extend(recorded[keys[seed]] for seed in seed_list if keys[seed] in recorded)
+        skipped += len(seed_list) - len(todo)
+        if on_runs is not None and len(todo) < len(seed_list):
+            on_runs(len(seed_list) - len(todo))
+        if not todo:
+            continue
+        for result in runner.run_seeds(point, todo):
+            row = run_row(result)
+            if out is not None:
+                out.append(row)
+            rows.append(row)
+        trained += len(todo)
+        if on_runs is not None:
+            on_runs(len(todo))
+    return Outcome(rows=rows, trained=trained, skipped=skipped)
+
+
+def aggregate(rows: list[dict]) -> list[dict]:
+    """One row per setting (all but the seed): runs, echo rate, median and worst loss, median time."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[name] for name in SETTING_COLUMNS if name != "seed"), []).append(row)
+    table = []
+    for setting, runs in groups.items():
+        summary = seeds.summarize([r["echoed"] for r in runs], [r["final_loss"] for r in runs])
+        table.append(
+            {
+                **dict(zip([n for n in SETTING_COLUMNS if n != "seed"], setting)),
+                "runs": summary.runs,
+                "echoed": summary.echoed,
+                "echo_rate": summary.echo_rate,
+                "diverged": summary.diverged,
+                "median_final_loss": summary.median_final_loss,
+                "worst_final_loss": summary.worst_final_loss,
+                "median_seconds": statistics.median(r["seconds"] for r in runs),
+            }
+        )
+    return table

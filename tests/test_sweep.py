@@ -1,0 +1,139 @@
+"""Sweeps end to end: files written and read back, resumed after a kill, compare, exit codes."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from lstm_echo import architectures
+from lstm_echo.cli import app
+from lstm_echo.results_file import SETTING_COLUMNS
+
+SMALL = ["sweep", "m2o", "--length", "3,4", "--epochs", "5,10", "--seeds", "0-1", "-q"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_small_sweep_is_written_and_read_back(tmp_path, suffix):
+    out = tmp_path / f"runs{suffix}"
+    result = invoke(*SMALL, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    if suffix == ".jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    else:
+        rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 8
+    seen = {(int(r["length"]), int(r["epochs"]), int(r["seed"])) for r in rows}
+    assert seen == {(l, e, s) for l in (3, 4) for e in (5, 10) for s in (0, 1)}
+    assert all(r["architecture"] == "many-to-one" for r in rows)
+    assert "8 runs, 4 settings" in result.stdout
+
+    again = invoke(*SMALL, "--out", str(out))
+    assert "0 runs added, 8 skipped" in again.stdout
+    assert len(out.read_text().splitlines()) == len(rows) + (suffix == ".csv")
+
+
+def test_sweep_json_aggregates_each_setting(tmp_path):
+    result = invoke(*SMALL, "--json")
+    doc = json.loads(result.stdout)
+    assert doc["runs"] == 8 and doc["trained"] == 8 and doc["skipped"] == 0
+    assert len(doc["settings"]) == 4
+    assert all(s["runs"] == 2 for s in doc["settings"])
+    assert all(s["echoed"] == round(s["echo_rate"] * 2) for s in doc["settings"])
+
+
+def test_a_torn_last_line_is_dropped_and_rerun(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    invoke(*SMALL, "--out", str(out))
+    lines = out.read_text().splitlines(keepends=True)
+    out.write_text("".join(lines[:5]) + lines[5][:20])  # as if killed mid-write
+    result = invoke(*SMALL, "--out", str(out))
+    assert "3 runs added, 5 skipped" in result.stdout
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 8 and len({tuple(r[c] for c in SETTING_COLUMNS) for r in rows}) == 8
+
+
+def test_killed_sweep_resumes_without_duplicates(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    # One point per seed list entry, each its own compile, so the sweep takes a while.
+    args = ["sweep", "m2m", "--length", "3-12", "--epochs", "20", "--seeds", "0-1", "-q", "--out", str(out)]
+    process = subprocess.Popen([sys.executable, "-m", "lstm_echo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 4):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    done = [json.loads(line) for line in out.read_text().splitlines()]
+    assert 4 <= len(done) < 20
+
+    result = subprocess.run([sys.executable, "-m", "lstm_echo", *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"{20 - len(done)} runs added, {len(done)} skipped" in result.stdout
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    keys = [tuple(r[c] for c in SETTING_COLUMNS) for r in rows]
+    assert len(rows) == 20 and len(set(keys)) == 20
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["sweep", "m2m", "--length", "5,,10"], "--length"),
+        (["sweep", "m2m", "--seeds", "9-3"], "--seeds"),
+        (["sweep", "m2m", "--neurons", "x"], "--neurons"),
+        (["sweep", "m2m", "--out", "no/such/folder/runs.jsonl"], "--out"),
+        (["sweep", "m2m", "--out", "runs.txt"], "--out"),
+        (["sweep", "zz"], "ARCH"),
+        (["sweep"], "architecture"),
+    ],
+)
+def test_bad_sweep_input_exits_2_and_writes_nothing(tmp_path, monkeypatch, args, option):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and option in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_grid_in_a_config_is_an_error(tmp_path):
+    path = tmp_path / "grid.toml"
+    path.write_text('architecture = "m2m"\nlength = []\n')
+    result = invoke("sweep", "--config", str(path))
+    assert result.exit_code == 2 and "empty list" in result.stderr
+
+
+def test_compare_covers_every_framing():
+    result = invoke("compare", "--epochs", "5", "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [f["settings"]["architecture"] for f in doc["framings"]] == [a.name for a in architectures.REGISTRY]
+    assert all(f["settings"]["epochs"] == 5 for f in doc["framings"])
+    # Each framing keeps its own default batch size.
+    assert [f["settings"]["batch_size"] for f in doc["framings"]] == [5, 1, 1]
+    table = invoke("compare", "--epochs", "5", "--seeds", "3")
+    for framing in architectures.REGISTRY:
+        assert framing.name in table.stdout
+    assert "Median loss" in table.stdout and "/3" in table.stdout
+
+
+def test_require_echo_exit_codes():
+    assert invoke("run", "m2o", "--epochs", "3", "--require-echo", "-q").exit_code == 3
+    assert invoke("run", "m2o", "--epochs", "3", "--require-echo", "--seeds", "2").exit_code == 3
+    assert invoke("run", "m2o", "--require-echo").exit_code == 0  # the tutorial setting echoes at seed 0
+
+
+def test_output_without_a_terminal_has_no_colour_or_progress():
+    env = {**os.environ, "NO_COLOR": "1"}
+    result = subprocess.run([sys.executable, "-m", "lstm_echo", "run", "m2m", "--epochs", "30"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0
+    assert "\x1b[" not in result.stdout and "\x1b[" not in result.stderr
+    assert result.stderr == ""
