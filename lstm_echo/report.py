@@ -179,6 +179,23 @@ def seed_rows(results: list[RunResult], with_history: bool) -> list[dict]:
     return rows
 
 
+def run_line(result: RunResult) -> dict:
+    """One run as a line of a sweep's results file: its settings, then its outcome."""
+    together = result.timings["models_trained_together"]
+    return {
+        **result.experiment.to_dict(),
+        "final_loss": finite_or_none(result.final_loss),
+        "echoed": result.verdict.echoed,
+        "steps_correct": result.verdict.steps_correct,
+        "steps": result.verdict.steps,
+        "max_error": finite_or_none(result.verdict.max_error),
+        # The run's share of its batch's wall time.
+        "seconds": (result.timings["compile_seconds"] + result.timings["train_seconds"]) / together,
+        "models_trained_together": together,
+        "predictions": [finite_or_none(p) for p in result.predictions],
+    }
+
+
 def seeds_json(results: list[RunResult], with_history: bool) -> dict:
     first = results[0]
     settings = {k: v for k, v in first.experiment.to_dict().items() if k != "seed"}

@@ -5,35 +5,12 @@ then appended to the results file before the next point starts. Runs the file
 already holds are skipped, so a killed sweep resumes where it stopped.
 """
 
-import math
 import statistics
 from dataclasses import dataclass, replace
 
-from lstm_echo import runner, seeds
+from lstm_echo import report, runner, seeds
 from lstm_echo.config import Experiment
 from lstm_echo.results_file import SETTING_COLUMNS, ResultsFile, experiment_key
-
-
-def run_row(result: runner.RunResult) -> dict:
-    """One run as a line of the results file."""
-
-    def finite(value):
-        return value if math.isfinite(value) else None
-
-    timings = result.timings
-    together = timings["models_trained_together"]
-    return {
-        **result.experiment.to_dict(),
-        "final_loss": finite(result.final_loss),
-        "echoed": result.verdict.echoed,
-        "steps_correct": result.verdict.steps_correct,
-        "steps": result.verdict.steps,
-        "max_error": finite(result.verdict.max_error),
-        # The run's share of its batch's wall time.
-        "seconds": (timings["compile_seconds"] + timings["train_seconds"]) / together,
-        "models_trained_together": together,
-        "predictions": [finite(p) for p in result.predictions],
-    }
 
 
 @dataclass
@@ -66,7 +43,7 @@ def run(
         if not todo:
             continue
         for result in runner.run_seeds(point, todo):
-            row = run_row(result)
+            row = report.run_line(result)
             if out is not None:
                 out.append(row)
             rows.append(row)

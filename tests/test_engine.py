@@ -112,3 +112,22 @@ def test_divergence_stops_early():
     trained = engine.train(layers, x, y, [w[None] for w in weights], seeds=[0], epochs=200, batch_size=1, learning_rate=1e38)
     assert not np.isfinite(trained.history[-1]).any()
     assert trained.epochs_run < 200
+
+
+def test_batched_forward_pass_is_each_models_own():
+    layers, x, _, _ = setup("m2o")
+    weights = [initial_weights(layers, s) for s in (4, 9)]
+    together = engine.predict(tuple(layers), stacked(*weights), x).numpy()
+    for k, w in enumerate(weights):
+        alone = engine.predict(tuple(layers), [a[None] for a in w], x).numpy()[0]
+        np.testing.assert_allclose(together[k], alone, atol=1e-6)
+
+
+def test_a_thousand_seeds_train_together():
+    from lstm_echo import config, runner
+
+    experiment = config.resolve({"architecture": "m2m", "epochs": 3})
+    results = runner.run_seeds(experiment, list(range(1000)))
+    assert len(results) == 1000 and results[999].experiment.seed == 999
+    lone = runner.run(config.resolve({"architecture": "m2m", "epochs": 3, "seed": 999}))
+    np.testing.assert_allclose(results[999].predictions, lone.predictions, atol=1e-6)
