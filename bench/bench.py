@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from lstm_echo import architectures, config, data, engine, keras_model
+from lstm_echo import architectures, config, data, engine, keras_model, runner
 from lstm_echo.initializers import initial_weights
 from lstm_echo.verdict import judge
 
@@ -66,8 +66,9 @@ def engine_fit(layers, x, y, seeds, e):
 def bench_framing(name, repeats, n_seeds):
     e = config.resolve({"architecture": name})
     framing = architectures.get(name)
-    x, y = framing.frame(data.echo_sequence(e.length))
-    layers = framing.layers(e.length, e.neurons)
+    sequence = data.echo_sequence(e.length)
+    x, y = framing.frame(sequence, sequence)
+    layers = runner.network_layers(e)
     expected = data.flatten(y)
 
     keras_runs = [keras_fit(layers, x, y, initial_weights(layers, e.seed), e) for _ in range(repeats)]

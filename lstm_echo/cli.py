@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.core import TyperGroup
 
 from lstm_echo import architectures, config, grid, report, runner, sweep
+from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 from lstm_echo.results_file import ResultsFile
 
 # BadParameter derives from the usage error class that Typer's parser raises for
@@ -67,6 +68,9 @@ Neurons = Annotated[Optional[str], typer.Option(metavar=INT, help="LSTM units (d
 Epochs = Annotated[Optional[str], typer.Option(metavar=INT, help="Training epochs (default: the framing's).")]
 BatchSize = Annotated[Optional[str], typer.Option(metavar=INT, help="Samples per update (default: the framing's).")]
 LearningRate = Annotated[Optional[str], typer.Option(metavar=FLOAT, help="Adam's learning rate (default 0.001).")]
+Task = Annotated[Optional[str], typer.Option(metavar="TASK", help="echo (default), reverse, or delay:K (output the input of K steps before).")]
+Cell = Annotated[Optional[str], typer.Option(metavar="CELL", help="Recurrent cell: lstm (default), gru or simple.")]
+Layers = Annotated[Optional[str], typer.Option(metavar=INT, help="Stacked recurrent layers (default 1).")]
 Seed = Annotated[Optional[str], typer.Option(metavar=INT, help="Seed of the initial weights and shuffling (default 0).")]
 Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Train once per seed, all together: 10 (0..9), 3,7,11 or 0-19.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings; options override it.")]
@@ -141,12 +145,19 @@ def seeds_label(seed_list: list[int]) -> str:
 
 def settings_title(e: config.Experiment, seed_list: Optional[list[int]]) -> str:
     seeds_text = f"seeds {seeds_label(seed_list)}" if seed_list else f"seed {e.seed}"
-    return f"{e.architecture}: length {e.length}, neurons {e.neurons}, epochs {e.epochs}, batch {e.batch_size}, {seeds_text}"
+    network = f"{e.layers} × {e.cell}" if e.layers > 1 else e.cell
+    return (
+        f"{e.architecture} ({network}), task {e.task}: length {e.length}, neurons {e.neurons}, "
+        f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text}"
+    )
 
 
 @app.command()
 def run(
     architecture: Arch = None,
+    task: Task = None,
+    cell: Cell = None,
+    layers: Layers = None,
     length: Length = None,
     neurons: Neurons = None,
     epochs: Epochs = None,
@@ -162,15 +173,15 @@ def run(
 ):
     """Train one framing on the echo sequence and show what it learned."""
     given = parse_options({
-        "architecture": architecture, "length": length, "neurons": neurons, "epochs": epochs,
-        "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "seeds": seeds,
+        "architecture": architecture, "task": task, "cell": cell, "layers": layers, "length": length,
+        "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+        "seed": seed, "seeds": seeds,
     })
     settings, seed_list = gather_settings(config_file, given)
     experiment = resolve_or_fail(settings)
 
     if not as_json:
-        framing = architectures.get(experiment.architecture)
-        rows = runner.layer_rows(framing.layers(experiment.length, experiment.neurons))
+        rows = runner.layer_rows(runner.network_layers(experiment))
         stdout.print(report.model_summary(settings_title(experiment, seed_list), rows))
 
     with progress_bar(shown=not (as_json or quiet)) as progress:
@@ -198,6 +209,9 @@ def run(
 
 @app.command()
 def compare(
+    task: Task = None,
+    cell: Cell = None,
+    layers: Layers = None,
     length: Length = None,
     neurons: Neurons = None,
     epochs: Epochs = None,
@@ -211,8 +225,8 @@ def compare(
 ):
     """Train every framing on the same settings and show them side by side."""
     given = parse_options({
-        "length": length, "neurons": neurons, "epochs": epochs, "batch_size": batch_size,
-        "learning_rate": learning_rate, "seed": seed, "seeds": seeds,
+        "task": task, "cell": cell, "layers": layers, "length": length, "neurons": neurons, "epochs": epochs,
+        "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "seeds": seeds,
     })
     settings, seed_list = gather_settings(config_file, given)
     # Every framing keeps its own default epochs and batch size unless they are given.
@@ -227,12 +241,17 @@ def compare(
     if as_json:
         print_json({"seeds": seed_list, "framings": [report.seeds_json(results, with_history=False) for results in outcomes]})
         return
-    stdout.print(report.compare_table(outcomes, title=f"All framings, seeds {seeds_label(seed_list)}"))
+    e = experiments[0]
+    title = f"All framings, task {e.task}, {e.layers} × {e.cell}, length {e.length}, seeds {seeds_label(seed_list)}"
+    stdout.print(report.compare_table(outcomes, title=title))
 
 
 @app.command("sweep")
 def sweep_command(
     architecture: Annotated[Optional[str], typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
+    task: Annotated[Optional[str], typer.Option(metavar="LIST", help="Tasks: echo,reverse,delay:1 (default echo).")] = None,
+    cell: Annotated[Optional[str], typer.Option(metavar="LIST", help="Cells: lstm,gru,simple (default lstm).")] = None,
+    layers: Annotated[Optional[str], typer.Option(metavar="LIST", help="Stacked recurrent layers, as a list or range (default 1).")] = None,
     length: Annotated[Optional[str], typer.Option(metavar="LIST", help="Lengths: 5,10,20 or a range 5-8 (default 5).")] = None,
     neurons: Annotated[Optional[str], typer.Option(metavar="LIST", help="LSTM units, as a list or range (default: the length).")] = None,
     epochs: Annotated[Optional[str], typer.Option(metavar="LIST", help="Epochs, as a list or range (default: the framing's).")] = None,
@@ -246,8 +265,8 @@ def sweep_command(
 ):
     """Train every combination of the given settings, once per seed, in one process."""
     flags = {
-        "architecture": architecture, "length": length, "neurons": neurons, "epochs": epochs,
-        "batch_size": batch_size, "learning_rate": learning_rate, "seeds": seeds,
+        "architecture": architecture, "task": task, "cell": cell, "layers": layers, "length": length,
+        "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seeds": seeds,
     }
     try:
         axes = grid.load(config_file) if config_file is not None else {}
@@ -273,27 +292,37 @@ def sweep_command(
         print(f"{out}: {outcome.trained} runs added, {outcome.skipped} skipped as already recorded")
 
 
+CELL_NOTES = {
+    LSTM: "LSTM: 4 gates × (a weight per input + a bias + a weight per unit), per unit.",
+    GRU: "GRU: 3 gates × (a weight per input + 2 biases (reset_after) + a weight per unit), per unit.",
+    SIMPLE: "SimpleRNN: a weight per input + a bias + a weight per unit, per unit.",
+}
+
+
 @app.command()
 def params(
     names: Annotated[Optional[list[str]], typer.Argument(metavar="[ARCH]...", help="Framings to show (default: all).")] = None,
     length: Annotated[str, typer.Option(metavar=INT, help="Steps in the echo sequence.")] = "5",
     neurons: Neurons = None,
+    cell: Annotated[str, typer.Option(metavar="CELL", help="Recurrent cell: lstm, gru or simple.")] = "lstm",
+    layers: Annotated[str, typer.Option(metavar=INT, help="Stacked recurrent layers.")] = "1",
     as_json: Json = False,
 ):
     """Show the parameter arithmetic of every layer, with these numbers filled in."""
-    given = parse_options({"length": length, "neurons": neurons})
+    given = parse_options({"length": length, "neurons": neurons, "cell": cell, "layers": layers})
+    kind, depth = CELLS[given["cell"]], given["layers"]
     framings = [architectures.get(parse_options({"architecture": n})["architecture"]) for n in names or []]
     framings = framings or list(architectures.REGISTRY)
     length = given["length"]
     units = given.get("neurons", length)
     if as_json:
-        print_json([report.params_json(framing, length, units) for framing in framings])
+        print_json([report.params_json(framing, length, units, kind, depth) for framing in framings])
         return
     for framing in framings:
-        stdout.print(report.params_table(framing, length, units))
-    stdout.print("LSTM: 4 gates × (a weight per input + a bias + a weight per unit), per unit.")
+        stdout.print(report.params_table(framing, length, units, kind, depth))
+    stdout.print(CELL_NOTES[kind])
     stdout.print("Dense: a weight per input + a bias, per output.")
-    stdout.print("TimeDistributed applies one Dense at every step: no weights of its own.")
+    stdout.print("TimeDistributed, or a Dense given a 3-D input, applies one Dense at every step.")
 
 
 @app.command("architectures")

@@ -4,9 +4,12 @@ Settings come from the framing's defaults, then a config file, then the
 command line; each later source overrides the earlier. Every value is checked
 where it enters, so an error can name the file and key or the option.
 
-    architecture = "many-to-many"   # or an alias: o2o, m2o, m2m
-    length = 5                      # steps in the echo sequence
-    neurons = 5                     # LSTM units (default: length)
+    architecture = "many-to-many"   # or an alias: o2o, m2o, m2m, ...
+    task = "echo"                   # echo, reverse or delay:K
+    cell = "lstm"                   # lstm, gru or simple
+    layers = 1                      # stacked recurrent layers
+    length = 5                      # steps in the sequence
+    neurons = 5                     # units per recurrent layer (default: length)
     epochs = 1000                   # default: the framing's
     batch_size = 1                  # default: the framing's
     learning_rate = 0.001           # Adam
@@ -18,8 +21,10 @@ import math
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
-from lstm_echo import architectures, seeds
+from lstm_echo import architectures, seeds, tasks
+from lstm_echo.layers import CELLS
 
 
 class ConfigError(ValueError):
@@ -29,6 +34,9 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Experiment:
     architecture: str
+    task: str
+    cell: str
+    layers: int
     length: int
     neurons: int
     epochs: int
@@ -40,19 +48,70 @@ class Experiment:
         return asdict(self)
 
 
-# name -> (type, smallest allowed value); None as type means a framing name,
-# "seeds" a set of seeds as `seeds.parse` reads it.
+def whole_number(minimum: int) -> Callable:
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "must be an integer"
+        return f"must be at least {minimum}" if value < minimum else None
+
+    return check
+
+
+def positive_number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "must be a number"
+    return None if math.isfinite(value) and value > 0 else "must be a finite number above 0"
+
+
+def architecture_check(value):
+    if not isinstance(value, str):
+        return "must be a string naming a framing"
+    try:
+        architectures.get(value)
+    except architectures.UnknownArchitecture:
+        return "must be one of " + ", ".join(architectures.names())
+    return None
+
+
+def cell_check(value):
+    if isinstance(value, str) and value in CELLS:
+        return None
+    return "must be one of " + ", ".join(CELLS)
+
+
+def task_check(value):
+    if not isinstance(value, str):
+        return "must be a string: echo, reverse or delay:K"
+    try:
+        tasks.parse(value)
+    except tasks.UnknownTask as error:
+        return str(error)
+    return None
+
+
+def seeds_check(value):
+    try:
+        seeds.expand(value)
+    except seeds.SeedsError as error:
+        return str(error)
+    return None
+
+
+# name -> (type a command-line value converts to, check returning why a value is wrong)
 SETTINGS = {
-    "architecture": (None, None),
-    "length": (int, 1),
-    "neurons": (int, 1),
-    "epochs": (int, 1),
-    "batch_size": (int, 1),
-    "learning_rate": (float, 0.0),
-    "seed": (int, 0),
-    "seeds": ("seeds", None),
+    "architecture": (str, architecture_check),
+    "task": (str, task_check),
+    "cell": (str, cell_check),
+    "layers": (int, whole_number(1)),
+    "length": (int, whole_number(1)),
+    "neurons": (int, whole_number(1)),
+    "epochs": (int, whole_number(1)),
+    "batch_size": (int, whole_number(1)),
+    "learning_rate": (float, positive_number),
+    "seed": (int, whole_number(0)),
+    "seeds": (str, seeds_check),
 }
-DEFAULTS = {"length": 5, "learning_rate": 0.001, "seed": 0}
+DEFAULTS = {"task": "echo", "cell": "lstm", "layers": 1, "length": 5, "learning_rate": 0.001, "seed": 0}
 
 
 def option(name: str) -> str:
@@ -62,39 +121,13 @@ def option(name: str) -> str:
 
 def problem(name: str, value) -> str | None:
     """Why `value` is not a valid `name`, or None when it is."""
-    kind, minimum = SETTINGS[name]
-    if kind == "seeds":
-        try:
-            seeds.expand(value)
-        except seeds.SeedsError as error:
-            return str(error)
-        return None
-    if kind is None:
-        if not isinstance(value, str):
-            return "must be a string naming a framing"
-        try:
-            architectures.get(value)
-        except architectures.UnknownArchitecture:
-            return "must be one of " + ", ".join(architectures.names())
-        return None
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        return "must be an integer"
-    if kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return "must be a number"
-        if not math.isfinite(value) or value <= minimum:
-            return f"must be a finite number above {minimum:g}"
-        return None
-    if value < minimum:
-        return f"must be at least {minimum}"
-    return None
+    return SETTINGS[name][1](value)
 
 
 def convert(name: str, text: str):
     """`text` as the type of setting `name`, or unchanged when it is not of that type."""
-    kind = SETTINGS[name][0]
     try:
-        return kind(text) if kind in (int, float) else text
+        return SETTINGS[name][0](text)
     except ValueError:
         return text  # `problem` will say what type was expected
 
@@ -148,7 +181,7 @@ def resolve(settings: dict) -> Experiment:
     A `seeds` entry is not part of one experiment; the caller runs one per seed.
     """
     if settings.get("architecture") is None:
-        raise ConfigError("Missing architecture: give ARCH (one-to-one, many-to-one, many-to-many) or a --config that names one")
+        raise ConfigError(f"Missing architecture: give ARCH ({', '.join(a.name for a in architectures.REGISTRY)}) or a --config that names one")
     framing = architectures.get(settings["architecture"])
     values = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None and k != "seeds"}}
     length = values["length"]
@@ -156,6 +189,12 @@ def resolve(settings: dict) -> Experiment:
     values.setdefault("epochs", framing.default_epochs)
     values.setdefault("batch_size", framing.default_batch_size(length))
     values["architecture"] = framing.name
+    task = tasks.parse(values["task"])
+    values["task"] = task.label
+    if task.delay >= length:
+        raise ConfigError(f"Invalid value for --task: {task.label!r} (a delay must be shorter than --length {length})")
+    if framing.stateful and values["batch_size"] != 1:
+        raise ConfigError(f"Invalid value for --batch-size: {values['batch_size']} ({framing.name} feeds one step per batch: it must be 1)")
     samples = framing.samples(length)
     if values["batch_size"] > samples:
         raise ConfigError(

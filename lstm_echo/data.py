@@ -1,9 +1,11 @@
-"""The echo sequence and the array shapes each framing trains on (numpy only).
+"""The input sequence and the array shapes each framing trains on (numpy only).
 
-    echo_sequence(5)            -> [0.0, 0.2, 0.4, 0.6, 0.8]
-    one_to_one(seq)   X (5, 1, 1)   y (5, 1)      five samples of one step
-    many_to_one(seq)  X (1, 5, 1)   y (1, 5)      one sample, a vector out
-    many_to_many(seq) X (1, 5, 1)   y (1, 5, 1)   one sample, a value per step
+    echo_sequence(5)          -> [0.0, 0.2, 0.4, 0.6, 0.8]
+    one_to_one(x, y)    X (5, 1, 1)   y (5, 1)      five samples of one step
+    many_to_one(x, y)   X (1, 5, 1)   y (1, 5)      one sample, a vector out
+    many_to_many(x, y)  X (1, 5, 1)   y (1, 5, 1)   one sample, a value per step
+
+`x` and `y` are the inputs and targets, one value per step (see `tasks`).
 """
 
 import numpy as np
@@ -16,16 +18,16 @@ def echo_sequence(length: int) -> np.ndarray:
     return (np.arange(length, dtype=np.float64) / length).astype(np.float32)
 
 
-def one_to_one(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return seq.reshape(len(seq), 1, 1), seq.reshape(len(seq), 1)
+def one_to_one(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x.reshape(len(x), 1, 1), y.reshape(len(y), 1)
 
 
-def many_to_one(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return seq.reshape(1, len(seq), 1), seq.reshape(1, len(seq))
+def many_to_one(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x.reshape(1, len(x), 1), y.reshape(1, len(y))
 
 
-def many_to_many(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return seq.reshape(1, len(seq), 1), seq.reshape(1, len(seq), 1)
+def many_to_many(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x.reshape(1, len(x), 1), y.reshape(1, len(y), 1)
 
 
 def flatten(predictions: np.ndarray) -> np.ndarray:

@@ -9,7 +9,10 @@ check that the loss is still finite.
 
 Minibatches smaller than the data set are reshuffled every epoch, as Keras'
 `fit` does, from a generator of each model's own seed; a last, smaller batch
-is padded and masked so every step has the same shape.
+is padded and masked so every step has the same shape. A network with stateful
+layers instead takes its samples in order, and each batch starts from the
+state the previous one ended in (zeros at the start of an epoch), as a Keras
+stateful layer does.
 """
 
 import functools
@@ -20,7 +23,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from lstm_echo.layers import LayerSpec
+from lstm_echo.layers import LSTM, LayerSpec
 from lstm_echo.network import forward
 from lstm_echo.quiet_tf import tf
 
@@ -49,34 +52,53 @@ def adam(weights, grads, m, v, iteration, learning_rate):
     return weights, m, v
 
 
+def is_stateful(layers) -> bool:
+    return any(spec.stateful for spec in layers)
+
+
+def zero_states(layers, models, batch_size: int) -> list[tuple]:
+    """A zero state per stateful layer: (h, c) for an LSTM, (h,) otherwise."""
+    states = []
+    for spec in layers:
+        if spec.stateful:
+            zeros = tf.zeros(tf.stack([models, batch_size, spec.units]))
+            states.append((zeros, zeros) if spec.kind == LSTM else (zeros,))
+    return states
+
+
 @functools.lru_cache(maxsize=None)
 def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int):
     """A compiled function that trains for up to `chunk` epochs per call."""
     steps = math.ceil(samples / batch_size)
     in_data = tf.constant(np.arange(steps * batch_size) < samples, dtype=tf.float32)
+    stateful = is_stateful(layers)
 
     @tf.function(jit_compile=True)
     def run(weights, m, v, iteration, learning_rate, x, y, orders, epochs):
         models = tf.shape(orders)[0]
 
-        def train_batch(step, weights, m, v, iteration, epoch_total, epoch):
+        def train_batch(step, weights, m, v, iteration, epoch_total, epoch, states):
             idx = tf.squeeze(tf.slice(orders, [0, epoch, step * batch_size], [-1, 1, batch_size]), 1)
             mask = tf.slice(in_data, [step * batch_size], [batch_size])
             x_batch, y_batch = tf.gather(x, idx), tf.gather(y, idx)
             with tf.GradientTape() as tape:
                 tape.watch(weights)
-                error = tf.square(forward(layers, weights, x_batch) - y_batch)
+                out, finals = forward(layers, weights, x_batch, states if stateful else None)
+                error = tf.square(out - y_batch)
                 per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
                 loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
                 summed = tf.reduce_sum(loss)
             grads = tape.gradient(summed, weights)
             iteration += 1.0
             weights, m, v = adam(weights, grads, m, v, iteration, learning_rate)
-            return step + 1, weights, m, v, iteration, epoch_total + loss * tf.reduce_sum(mask), epoch
+            if stateful:
+                # The next batch starts where this one ended; no gradient flows back across batches.
+                states = [tuple(tf.stop_gradient(t) for t in final) for final in finals]
+            return step + 1, weights, m, v, iteration, epoch_total + loss * tf.reduce_sum(mask), epoch, states
 
         def train_epoch(epoch, weights, m, v, iteration, history):
-            start = (0, weights, m, v, iteration, tf.zeros([models]), epoch)
-            _, weights, m, v, iteration, total, _ = tf.while_loop(lambda s, *_: s < steps, train_batch, start)
+            start = (0, weights, m, v, iteration, tf.zeros([models]), epoch, zero_states(layers, models, batch_size))
+            _, weights, m, v, iteration, total, _, _ = tf.while_loop(lambda s, *_: s < steps, train_batch, start)
             history = tf.tensor_scatter_nd_update(history, [[epoch]], [total / samples])
             return epoch + 1, weights, m, v, iteration, history
 
@@ -88,26 +110,38 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
 
 
 @functools.lru_cache(maxsize=None)
-def compiled_predict(layers: tuple[LayerSpec, ...]):
+def compiled_forward(layers: tuple[LayerSpec, ...]):
     @tf.function(reduce_retracing=True)
-    def predict(weights, x):
+    def run(weights, x, states):
         models = tf.shape(weights[0])[0]
-        return forward(layers, weights, tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0)))
+        shared = tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0))
+        return forward(layers, weights, shared, states if states else None)
 
-    return predict
+    return run
 
 
 def predict(layers: tuple[LayerSpec, ...], weights, x) -> tf.Tensor:
-    """Every model's output on `x`, (M, samples, ...)."""
-    return compiled_predict(tuple(layers))(weights, x)
+    """Every model's output on `x`, (M, samples, ...).
+
+    A stateful network sees the samples one by one, in order, from a zero state.
+    """
+    run = compiled_forward(tuple(layers))
+    if not is_stateful(layers):
+        return run(weights, x, [])[0]
+    states, outputs = zero_states(layers, tf.shape(weights[0])[0], 1), []
+    for i in range(x.shape[0]):
+        out, states = run(weights, x[i : i + 1], states)
+        outputs.append(out)
+    return tf.concat(outputs, axis=1)
 
 
-def epoch_orders(generators, samples: int, batch_size: int, epochs: int, chunk: int) -> np.ndarray:
+def epoch_orders(generators, samples: int, batch_size: int, epochs: int, chunk: int, shuffle: bool = True) -> np.ndarray:
     """Sample order per model and epoch, (M, chunk, steps * batch_size), padded with 0."""
     steps = math.ceil(samples / batch_size)
     orders = np.zeros((len(generators), chunk, steps * batch_size), dtype=np.int32)
-    if steps == 1:
-        # One batch holds every sample: the order cannot change the mean loss.
+    if steps == 1 or not shuffle:
+        # In order: a stateful network needs it, and when one batch holds every
+        # sample the order cannot change the mean loss.
         orders[:, :, :samples] = np.arange(samples)
         return orders
     for k, rng in enumerate(generators):
@@ -152,7 +186,7 @@ def train(
     history, done = [], 0
     while done < epochs:
         n = min(chunk, epochs - done)
-        orders = tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk))
+        orders = tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk, shuffle=not is_stateful(layers)))
         weights, m, v, iteration, losses = run(weights, m, v, iteration, rate, x_t, y_t, orders, tf.constant(n))
         history.append(losses.numpy()[:n])
         done += n

@@ -12,11 +12,11 @@ or a single value.
 
 import itertools
 
-from lstm_echo import architectures, config, seeds
+from lstm_echo import architectures, config, seeds, tasks
 from lstm_echo.config import ConfigError, Experiment
 
 # The settings a sweep varies, in the order its tables and files list them.
-AXES = ("architecture", "length", "neurons", "epochs", "batch_size", "learning_rate")
+AXES = ("architecture", "task", "cell", "layers", "length", "neurons", "epochs", "batch_size", "learning_rate")
 
 
 class GridError(ValueError):
@@ -42,10 +42,19 @@ def items(name: str, text: str) -> list:
         reason = config.problem(name, value)
         if reason:
             raise GridError(f"{item!r} {reason}")
-        values.append(architectures.get(value).name if name == "architecture" else value)
+        values.append(canonical(name, value))
     if len(set(values)) != len(values):
         raise GridError("a value is listed twice")
     return values
+
+
+def canonical(name: str, value):
+    """One spelling per value, so that aliases do not make duplicate runs."""
+    if name == "architecture":
+        return architectures.get(value).name
+    if name == "task":
+        return tasks.parse(value).label
+    return value
 
 
 def parse_option(name: str, text: str) -> list:
@@ -60,7 +69,7 @@ def axis_from_file(name: str, value) -> list:
     """An axis as a config file writes it: one value, a list, or a string as on the command line."""
     if name == "seeds":
         return seeds.expand(value)
-    if isinstance(value, str) and name != "architecture":
+    if isinstance(value, str) and name not in ("architecture", "task", "cell"):
         return items(name, value)
     values = value if isinstance(value, list) else [value]
     if not values:
@@ -69,7 +78,7 @@ def axis_from_file(name: str, value) -> list:
         reason = config.problem(name, v)
         if reason:
             raise GridError(f"{reason}, got {v!r}")
-    return [float(v) for v in values] if name == "learning_rate" else values
+    return [float(v) if name == "learning_rate" else canonical(name, v) for v in values]
 
 
 def load(path) -> dict:

@@ -1,10 +1,10 @@
 """Initial weights the way Keras draws them, in numpy, one generator per seed.
 
 Keras' defaults: glorot_uniform kernels, orthogonal recurrent kernels, zero
-biases with the LSTM forget gate's bias at one (`unit_forget_bias`). Drawing
-them here rather than through Keras makes seed k's weights depend on k alone,
-so a model trained in a batch of seeds starts exactly where a lone run of
-seed k starts, and thousands of seeds cost milliseconds.
+biases, and for the LSTM a forget-gate bias of one (`unit_forget_bias`).
+Drawing them here rather than through Keras makes seed k's weights depend on k
+alone, so a model trained in a batch of seeds starts exactly where a lone run
+of seed k starts, and thousands of seeds cost milliseconds.
 """
 
 import numpy as np
@@ -26,10 +26,11 @@ def orthogonal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return q.T if rows < cols else q
 
 
-def lstm_bias(units: int) -> np.ndarray:
-    bias = np.zeros(4 * units)
-    bias[units : 2 * units] = 1.0  # gate order i, f, c, o: the forget gate starts open
-    return bias
+def bias(spec: LayerSpec, shape: tuple[int, ...]) -> np.ndarray:
+    b = np.zeros(shape)
+    if spec.kind == LSTM:
+        b[spec.units : 2 * spec.units] = 1.0  # gate order i, f, c, o: the forget gate starts open
+    return b
 
 
 def initial_weights(layers: list[LayerSpec], seed: int) -> list[np.ndarray]:
@@ -37,11 +38,11 @@ def initial_weights(layers: list[LayerSpec], seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng([seed, 0])
     weights = []
     for spec in layers:
-        kernel_shape, *rest = spec.weight_shapes
-        weights.append(glorot_uniform(rng, kernel_shape))
-        if spec.kind == LSTM:
+        if not spec.weight_shapes:
+            continue
+        kernel, *rest, bias_shape = spec.weight_shapes
+        weights.append(glorot_uniform(rng, kernel))
+        if spec.recurrent:
             weights.append(orthogonal(rng, rest[0]))
-            weights.append(lstm_bias(spec.units))
-        else:
-            weights.append(np.zeros(spec.units))
+        weights.append(bias(spec, bias_shape))
     return [w.astype(np.float32) for w in weights]

@@ -8,19 +8,28 @@ from lstm_echo.quiet_tf import tf  # noqa: F401  (imported first, quietly, for K
 
 import keras
 
-from lstm_echo.layers import LSTM, LayerSpec
+from lstm_echo.layers import DENSE, GRU, LSTM, REPEAT, SIMPLE, LayerSpec
+
+RECURRENT_LAYERS = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU, SIMPLE: keras.layers.SimpleRNN}
+
+
+def keras_layer(spec: LayerSpec) -> keras.layers.Layer:
+    if spec.recurrent:
+        return RECURRENT_LAYERS[spec.kind](spec.units, return_sequences=spec.return_sequences, stateful=spec.stateful)
+    if spec.kind == REPEAT:
+        return keras.layers.RepeatVector(spec.steps)
+    assert spec.kind == DENSE
+    dense = keras.layers.Dense(spec.units)
+    return keras.layers.TimeDistributed(dense) if spec.time_distributed else dense
 
 
 def build(layers: list[LayerSpec], learning_rate: float = 0.001) -> keras.Model:
     """A compiled `Sequential` (Adam, mean squared error) for one sample shape."""
     first = layers[0]
-    model = keras.Sequential([keras.Input(shape=(first.steps, first.inputs))])
-    for spec in layers:
-        if spec.kind == LSTM:
-            model.add(keras.layers.LSTM(spec.units, return_sequences=spec.return_sequences))
-        elif spec.time_distributed:
-            model.add(keras.layers.TimeDistributed(keras.layers.Dense(spec.units)))
-        else:
-            model.add(keras.layers.Dense(spec.units))
+    if first.batch is None:
+        inputs = keras.Input(shape=(first.steps, first.inputs))
+    else:
+        inputs = keras.Input(batch_shape=(first.batch, first.steps, first.inputs))
+    model = keras.Sequential([inputs, *map(keras_layer, layers)])
     model.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam(learning_rate))
     return model

@@ -9,21 +9,33 @@ Keras so they cannot drift apart.
 from dataclasses import dataclass
 
 LSTM = "lstm"
+GRU = "gru"
+SIMPLE = "simple_rnn"
 DENSE = "dense"
+REPEAT = "repeat_vector"
+
+RECURRENT = (LSTM, GRU, SIMPLE)
+CELLS = {"lstm": LSTM, "gru": GRU, "simple": SIMPLE}  # --cell value -> layer kind
+TYPE_LABELS = {LSTM: "LSTM", GRU: "GRU", SIMPLE: "SimpleRNN", DENSE: "Dense", REPEAT: "RepeatVector"}
+GATES = {LSTM: 4, GRU: 3, SIMPLE: 1}  # weight blocks per unit
 
 
 @dataclass(frozen=True)
 class LayerSpec:
     """One layer.
 
-    kind: `LSTM` or `DENSE`.
-    units: LSTM units or Dense outputs.
+    kind: a recurrent cell (`LSTM`, `GRU`, `SIMPLE`), `DENSE` or `REPEAT`.
+    units: recurrent units or Dense outputs (for `REPEAT`, the features repeated).
     inputs: features per time step coming in.
-    steps: time steps of the input (1 for a vector input to a Dense layer).
-    return_sequences: an LSTM that outputs every step, `(batch, steps, units)`,
+    steps: time steps of the input; for `REPEAT`, how many times the vector is repeated.
+    return_sequences: a recurrent layer that outputs every step, `(batch, steps, units)`,
         instead of its last state, `(batch, units)`.
     time_distributed: a Dense layer wrapped in `TimeDistributed`, applied to
         each of `steps` steps: `(batch, steps, inputs) -> (batch, steps, units)`.
+    sequence_input: a plain Dense layer given a 3-D input, which it applies
+        along the last axis: the same shapes as `time_distributed`.
+    stateful: a recurrent layer that carries its state from one batch to the next.
+    batch: a fixed batch size (stateful models need one), None for any.
     """
 
     kind: str
@@ -32,35 +44,59 @@ class LayerSpec:
     steps: int = 1
     return_sequences: bool = False
     time_distributed: bool = False
+    sequence_input: bool = False
+    stateful: bool = False
+    batch: int | None = None
 
     def __post_init__(self):
-        if self.kind not in (LSTM, DENSE):
-            raise ValueError(f"LayerSpec kind must be {LSTM!r} or {DENSE!r}. Received: kind={self.kind!r}")
+        if self.kind not in TYPE_LABELS:
+            raise ValueError(f"LayerSpec kind must be one of {', '.join(TYPE_LABELS)}. Received: kind={self.kind!r}")
+
+    @property
+    def recurrent(self) -> bool:
+        return self.kind in RECURRENT
 
     @property
     def name(self) -> str:
         """The name Keras gives the first layer of this kind in a model."""
-        if self.time_distributed:
-            return "time_distributed"
-        return self.kind
+        return "time_distributed" if self.time_distributed else self.kind
 
     @property
     def type_label(self) -> str:
-        if self.kind == LSTM:
-            return "LSTM"
-        return "TimeDistributed" if self.time_distributed else "Dense"
+        return "TimeDistributed" if self.time_distributed else TYPE_LABELS[self.kind]
 
     @property
     def output_shape(self) -> tuple:
-        """The output shape Keras reports, with `None` for the batch."""
-        if self.return_sequences or self.time_distributed:
-            return (None, self.steps, self.units)
-        return (None, self.units)
+        """The output shape Keras reports, with the batch as None unless fixed."""
+        if self.return_sequences or self.time_distributed or self.sequence_input or self.kind == REPEAT:
+            return (self.batch, self.steps, self.units)
+        return (self.batch, self.units)
 
     @property
     def weight_shapes(self) -> list[tuple[int, ...]]:
         """Shapes of the weights in Keras' order (kernel, [recurrent kernel,] bias)."""
-        if self.kind == LSTM:
-            gates = 4 * self.units
-            return [(self.inputs, gates), (self.units, gates), (gates,)]
-        return [(self.inputs, self.units), (self.units,)]
+        if self.kind == REPEAT:
+            return []
+        if self.kind == DENSE:
+            return [(self.inputs, self.units), (self.units,)]
+        blocks = GATES[self.kind] * self.units
+        # Keras' GRU (reset_after=True) keeps separate input and recurrent biases.
+        bias = (2, blocks) if self.kind == GRU else (blocks,)
+        return [(self.inputs, blocks), (self.units, blocks), bias]
+
+
+def recurrent_stack(cell: str, depth: int, units: int, steps: int, *, last_returns_sequences: bool,
+                    inputs: int = 1, stateful: bool = False, batch: int | None = None) -> list[LayerSpec]:
+    """`depth` recurrent layers of `units`; all but the last return sequences to feed the next."""
+    return [
+        LayerSpec(
+            cell,
+            units=units,
+            inputs=inputs if i == 0 else units,
+            steps=steps,
+            return_sequences=last_returns_sequences or i < depth - 1,
+            stateful=stateful,
+            batch=batch,
+        )
+        for i in range(depth)
+    ]

@@ -1,19 +1,22 @@
 """Parameter arithmetic from layer specs (no TensorFlow).
 
-An LSTM layer has four gates (input, forget, cell, output). Each gate has a
-weight from every input and a bias per unit, plus a recurrent weight from
-every unit to every unit:
+Every recurrent cell has gate blocks; each block has, per unit, a weight from
+every input, a weight from every unit (the recurrence) and a bias:
 
-    LSTM   4 × ((inputs + 1) × units + units²)
-    Dense  inputs × units + units
+    LSTM       4 × ((inputs + 1) × units + units²)   input, forget, cell, output
+    GRU        3 × ((inputs + 2) × units + units²)   update, reset, candidate; Keras'
+                                                     reset_after=True keeps two biases
+    SimpleRNN  (inputs + 1) × units + units²         one block
+    Dense      inputs × units + units
 
-TimeDistributed applies one Dense layer to every step, so it adds no weights
-of its own: the count does not depend on the number of steps.
+TimeDistributed applies one Dense layer to every step, and a Dense layer given
+a 3-D input does the same, so neither count depends on the number of steps.
+RepeatVector copies its input and has no weights.
 """
 
 from dataclasses import dataclass
 
-from lstm_echo.layers import LSTM, LayerSpec
+from lstm_echo.layers import DENSE, GRU, LSTM, REPEAT, SIMPLE, LayerSpec
 
 
 @dataclass(frozen=True)
@@ -26,16 +29,15 @@ class Arithmetic:
 def layer_arithmetic(spec: LayerSpec) -> Arithmetic:
     i, u = spec.inputs, spec.units
     if spec.kind == LSTM:
-        return Arithmetic(
-            formula="4 × ((inputs + 1) × units + units²)",
-            substituted=f"4 × (({i} + 1) × {u} + {u}²)",
-            params=4 * ((i + 1) * u + u * u),
-        )
-    return Arithmetic(
-        formula="inputs × units + units",
-        substituted=f"{i} × {u} + {u}",
-        params=i * u + u,
-    )
+        return Arithmetic("4 × ((inputs + 1) × units + units²)", f"4 × (({i} + 1) × {u} + {u}²)", 4 * ((i + 1) * u + u * u))
+    if spec.kind == GRU:
+        return Arithmetic("3 × ((inputs + 2) × units + units²)", f"3 × (({i} + 2) × {u} + {u}²)", 3 * ((i + 2) * u + u * u))
+    if spec.kind == SIMPLE:
+        return Arithmetic("(inputs + 1) × units + units²", f"({i} + 1) × {u} + {u}²", (i + 1) * u + u * u)
+    if spec.kind == DENSE:
+        return Arithmetic("inputs × units + units", f"{i} × {u} + {u}", i * u + u)
+    assert spec.kind == REPEAT
+    return Arithmetic("no weights: copies its input", "0", 0)
 
 
 def total_params(layers: list[LayerSpec]) -> int:

@@ -11,7 +11,7 @@ from rich.text import Text
 from lstm_echo import seeds
 from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
-from lstm_echo.layers import LSTM, LayerSpec
+from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
 from lstm_echo.runner import RunResult, layer_rows
 from lstm_echo.verdict import one_decimal
 
@@ -27,9 +27,12 @@ def short(value: float) -> str:
 
 
 def layer_label(spec: LayerSpec) -> str:
-    """`LSTM(5, return_sequences)`, `Dense(1)`, `TimeDistributed(Dense(1))`."""
-    if spec.kind == LSTM:
-        return f"LSTM({spec.units}{', return_sequences' if spec.return_sequences else ''})"
+    """`LSTM(5, return_sequences)`, `Dense(1)`, `TimeDistributed(Dense(1))`, `RepeatVector(5)`."""
+    if spec.recurrent:
+        flags = [name for name, on in (("return_sequences", spec.return_sequences), ("stateful", spec.stateful)) if on]
+        return f"{TYPE_LABELS[spec.kind]}({', '.join([str(spec.units), *flags])})"
+    if spec.kind == REPEAT:
+        return f"RepeatVector({spec.steps})"
     dense = f"Dense({spec.units})"
     return f"TimeDistributed({dense})" if spec.time_distributed else dense
 
@@ -48,9 +51,9 @@ def model_summary(title: str, rows: list[dict]) -> Group:
     return Group(Text(title, style="bold"), table)
 
 
-def params_table(framing: Architecture, length: int, neurons: int) -> Group:
+def params_table(framing: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> Group:
     """Every layer's formula, the formula with these numbers, and the result."""
-    rows = layer_rows(framing.layers(length, neurons))
+    rows = layer_rows(framing.layers(length, neurons, cell, depth))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Layer")
     table.add_column("Output shape")
@@ -60,22 +63,32 @@ def params_table(framing: Architecture, length: int, neurons: int) -> Group:
         table.add_row(
             Text(row["name"]) + Text("\n" + row["type"], style="dim"),
             shape_text(row["output_shape"]),
-            Text(row["formula"], style="dim") + Text(f"\n{row['substituted']} = {row['params']:,}"),
+            Text(row["formula"], style="dim") + Text("\n" + worked(row)),
             f"{row['params']:,}",
         )
     table.add_section()
     total = sum(row["params"] for row in rows)
     sum_text = " + ".join(f"{row['params']:,}" for row in rows) + f" = {total:,}"
     table.add_row("Total", "", sum_text, f"{total:,}", style="bold")
-    return Group(Text(f"{framing.name}: length {length}, neurons {neurons}", style="bold"), table)
+    title = f"{framing.name}: length {length}, neurons {neurons}" + (f", {depth} layers" if depth > 1 else "")
+    return Group(Text(title, style="bold"), table)
 
 
-def params_json(framing: Architecture, length: int, neurons: int) -> dict:
-    rows = layer_rows(framing.layers(length, neurons))
+def worked(row: dict) -> str:
+    """The substituted formula and its result: `4 × ((1 + 1) × 5 + 5²) = 140`."""
+    if row["substituted"] == str(row["params"]):
+        return row["substituted"]
+    return f"{row['substituted']} = {row['params']:,}"
+
+
+def params_json(framing: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> dict:
+    rows = layer_rows(framing.layers(length, neurons, cell, depth))
     return {
         "architecture": framing.name,
         "length": length,
         "neurons": neurons,
+        "cell": cell,
+        "depth": depth,
         "layers": rows,
         "total_params": sum(row["params"] for row in rows),
     }
@@ -83,7 +96,8 @@ def params_json(framing: Architecture, length: int, neurons: int) -> dict:
 
 def describe(framing: Architecture, length: int) -> dict:
     """A framing's names, shapes, layers and defaults at one sequence length."""
-    x, y = framing.frame(echo_sequence(length))
+    sequence = echo_sequence(length)
+    x, y = framing.frame(sequence, sequence)
     return {
         "name": framing.name,
         "aliases": list(framing.aliases),
@@ -129,8 +143,9 @@ def predictions_table(result: RunResult) -> Group:
 
 
 def verdict_line(result: RunResult) -> Text:
-    v = result.verdict
-    head = Text("echoed" if v.echoed else "did not echo", style="bold green" if v.echoed else "bold red")
+    v, task = result.verdict, result.experiment.task
+    word = ("echoed", "did not echo") if task == "echo" else (f"learned {task}", f"did not learn {task}")
+    head = Text(word[0] if v.echoed else word[1], style="bold green" if v.echoed else "bold red")
     return head + Text(
         f": {v.steps_correct}/{v.steps} steps correct at one decimal\n"
         f"final loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
@@ -269,7 +284,7 @@ def compare_table(outcomes: list[list[RunResult]], title: str) -> Group:
     return Group(Text(title, style="bold"), table)
 
 
-SWEEP_AXES = {"architecture": "Framing", "length": "Length", "neurons": "Neurons", "epochs": "Epochs", "batch_size": "Batch", "learning_rate": "LR"}
+SWEEP_AXES = {"architecture": "Framing", "task": "Task", "cell": "Cell", "layers": "Layers", "length": "Length", "neurons": "Neurons", "epochs": "Epochs", "batch_size": "Batch", "learning_rate": "LR"}
 
 
 def sweep_table(rows: list[dict], runs: int) -> Group:

@@ -15,7 +15,10 @@ from pathlib import Path
 
 from lstm_echo.config import ConfigError, Experiment
 
-SETTING_COLUMNS = ("architecture", "length", "neurons", "epochs", "batch_size", "learning_rate", "seed")
+SETTING_COLUMNS = (
+    "architecture", "task", "cell", "layers", "length", "neurons", "epochs", "batch_size", "learning_rate", "seed",
+)
+TEXT_SETTINGS = ("architecture", "task", "cell")
 RESULT_COLUMNS = (
     "final_loss", "echoed", "steps_correct", "steps", "max_error", "seconds", "models_trained_together", "predictions",
 )
@@ -26,7 +29,7 @@ def key(settings: dict) -> tuple:
     """What identifies a run: every setting, with numbers compared as numbers."""
     return tuple(
         float(settings[name]) if name == "learning_rate" else
-        str(settings[name]) if name == "architecture" else int(settings[name])
+        str(settings[name]) if name in TEXT_SETTINGS else int(settings[name])
         for name in SETTING_COLUMNS
     )
 
@@ -43,8 +46,7 @@ def typed(row: dict) -> dict:
 
     return {
         **row,
-        "length": int(row["length"]), "neurons": int(row["neurons"]), "epochs": int(row["epochs"]),
-        "batch_size": int(row["batch_size"]), "learning_rate": float(row["learning_rate"]), "seed": int(row["seed"]),
+        **dict(zip(SETTING_COLUMNS, key(row))),
         "final_loss": number(row["final_loss"]), "echoed": row["echoed"] == "True",
         "steps_correct": int(row["steps_correct"]), "steps": int(row["steps"]), "max_error": number(row["max_error"]),
         "seconds": float(row["seconds"]), "models_trained_together": int(row["models_trained_together"]),

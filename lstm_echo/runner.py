@@ -9,9 +9,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from lstm_echo import architectures, data
+from lstm_echo import architectures, data, tasks
 from lstm_echo.config import Experiment
 from lstm_echo.initializers import initial_weights
+from lstm_echo.layers import CELLS, LayerSpec
 from lstm_echo.params import layer_arithmetic
 from lstm_echo.verdict import Verdict, judge
 
@@ -34,14 +35,21 @@ class RunResult:
     timings: dict = field(default_factory=dict)
 
 
+def network_layers(experiment: Experiment) -> list[LayerSpec]:
+    """The layer specs of the network `experiment` trains."""
+    framing = architectures.get(experiment.architecture)
+    return framing.layers(experiment.length, experiment.neurons, CELLS[experiment.cell], experiment.layers)
+
+
 def layer_rows(layers) -> list[dict]:
-    """Per layer: name, type, output shape and parameter arithmetic."""
-    rows = []
+    """Per layer: name (numbered as Keras does: lstm, lstm_1, ...), type, output shape, arithmetic."""
+    rows, seen = [], {}
     for spec in layers:
         arithmetic = layer_arithmetic(spec)
+        count = seen[spec.name] = seen.get(spec.name, -1) + 1
         rows.append(
             {
-                "name": spec.name,
+                "name": spec.name + (f"_{count}" if count else ""),
                 "type": spec.type_label,
                 "output_shape": list(spec.output_shape),
                 "formula": arithmetic.formula,
@@ -60,10 +68,10 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> lis
     """
     started = time.perf_counter()
     framing = architectures.get(experiment.architecture)
-    sequence = data.echo_sequence(experiment.length)
-    x, y = framing.frame(sequence)
+    inputs, targets = tasks.parse(experiment.task).data(experiment.length)
+    x, y = framing.frame(inputs, targets)
     expected = data.flatten(y)
-    layers = framing.layers(experiment.length, experiment.neurons)
+    layers = network_layers(experiment)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]
 
     from lstm_echo import engine
@@ -94,7 +102,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> lis
                 experiment=replace(experiment, seed=seed),
                 layers=rows,
                 total_params=sum(row["params"] for row in rows),
-                inputs=sequence.tolist(),
+                inputs=inputs.tolist(),
                 expected=expected.tolist(),
                 predictions=predicted.tolist(),
                 loss_history=trained.history[:, k].tolist(),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from lstm_echo import architectures
 from lstm_echo.cli import app
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
@@ -31,8 +32,8 @@ def test_run_json_is_the_only_thing_on_stdout():
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["settings"] == {
-        "architecture": "one-to-one", "length": 6, "neurons": 6, "epochs": 15,
-        "batch_size": 2, "learning_rate": 0.001, "seed": 3,
+        "architecture": "one-to-one", "task": "echo", "cell": "lstm", "layers": 1, "length": 6, "neurons": 6,
+        "epochs": 15, "batch_size": 2, "learning_rate": 0.001, "seed": 3,
     }
     assert [layer["params"] for layer in doc["layers"]] == [4 * (2 * 6 + 36), 7]
     assert len(doc["loss_history"]) == 15
@@ -86,9 +87,10 @@ def test_architectures_lists_every_framing():
     for text in ("one-to-one", "o2o", "many-to-one", "m2o", "many-to-many", "m2m", "X (1, 7, 1)", "TimeDistributed(Dense(1))"):
         assert text in result.stdout
     doc = json.loads(invoke("architectures", "--json").stdout)
-    assert [(d["name"], d["default_epochs"], d["default_batch_size"]) for d in doc] == [
+    assert [(d["name"], d["default_epochs"], d["default_batch_size"]) for d in doc][:3] == [
         ("one-to-one", 1000, 5), ("many-to-one", 500, 1), ("many-to-many", 1000, 1)
     ]
+    assert [d["name"] for d in doc] == [a.name for a in architectures.REGISTRY]
 
 
 BAD_INPUTS = [

@@ -25,7 +25,7 @@ def test_echo_sequence_rejects_empty():
 )
 def test_each_framing_shapes_the_data(name, x_shape, y_shape):
     seq = data.echo_sequence(7)
-    x, y = architectures.get(name).frame(seq)
+    x, y = architectures.get(name).frame(seq, seq)
     assert x.shape == x_shape and y.shape == y_shape
     # Flattening the targets gives the sequence back in order, as predictions are decoded.
     np.testing.assert_array_equal(data.flatten(y), seq)

@@ -5,14 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from lstm_echo import architectures, data, engine, keras_model
+from lstm_echo import architectures, engine, keras_model, tasks
+from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 from lstm_echo.initializers import initial_weights
 
 
-def setup(name, length=5, neurons=5, seed=0):
+def setup(name, length=5, neurons=5, seed=0, cell=LSTM, depth=1, task="echo"):
     framing = architectures.get(name)
-    x, y = framing.frame(data.echo_sequence(length))
-    layers = framing.layers(length, neurons)
+    inputs, targets = tasks.parse(task).data(length)
+    x, y = framing.frame(inputs, targets)
+    layers = framing.layers(length, neurons, cell, depth)
     return layers, x, y, initial_weights(layers, seed)
 
 
@@ -20,18 +22,23 @@ def stacked(*weight_lists):
     return [np.stack(ws) for ws in zip(*weight_lists)]
 
 
-@pytest.mark.parametrize("name", ["o2o", "m2o", "m2m"])
-def test_forward_pass_equals_keras_predict(name):
-    layers, x, _, weights = setup(name, length=6, neurons=4)
+ALL = [a.name for a in architectures.REGISTRY]
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("cell", CELLS.values())
+def test_forward_pass_equals_keras_predict(name, cell):
+    layers, x, _, weights = setup(name, length=6, neurons=4, cell=cell, depth=2)
     model = keras_model.build(layers)
     model.set_weights(weights)
     ours = engine.predict(tuple(layers), [w[None] for w in weights], x).numpy()[0]
-    np.testing.assert_allclose(ours, model.predict(x, verbose=0), atol=1e-6)
+    batch = 1 if architectures.get(name).stateful else None
+    np.testing.assert_allclose(ours, model.predict(x, batch_size=batch, verbose=0), atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["o2o", "m2o", "m2m"])
-def test_full_batch_training_equals_keras_fit(name):
-    layers, x, y, weights = setup(name)
+@pytest.mark.parametrize("name, cell", [("o2o", LSTM), ("m2o", GRU), ("m2m", SIMPLE), ("m2m-dense", LSTM), ("enc-dec", GRU)])
+def test_full_batch_training_equals_keras_fit(name, cell):
+    layers, x, y, weights = setup(name, cell=cell)
     model = keras_model.build(layers)
     model.set_weights(weights)
     fitted = model.fit(x, y, epochs=30, batch_size=x.shape[0], shuffle=False, verbose=0)
@@ -41,6 +48,26 @@ def test_full_batch_training_equals_keras_fit(name):
     np.testing.assert_allclose(trained.history[:, 0], fitted.history["loss"], rtol=1e-4)
     for ours, theirs in zip(trained.weights, model.get_weights()):
         np.testing.assert_allclose(ours[0], theirs, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", [LSTM, GRU])
+def test_stateful_training_equals_keras_stateful_fit(cell):
+    # Keras carries the state from batch to batch within fit and resets it when told.
+    layers, x, y, weights = setup("stateful", cell=cell, task="delay:1")
+    model = keras_model.build(layers)
+    model.set_weights(weights)
+    losses = []
+    for _ in range(4):
+        losses += model.fit(x, y, epochs=1, batch_size=1, shuffle=False, verbose=0).history["loss"]
+        for layer in model.layers:
+            if getattr(layer, "stateful", False):
+                layer.reset_states()
+    trained = engine.train(layers, x, y, [w[None] for w in weights], seeds=[0], epochs=4, batch_size=1, learning_rate=0.001)
+    np.testing.assert_allclose(trained.history[:, 0], losses, rtol=1e-4)
+    for ours, theirs in zip(trained.weights, model.get_weights()):
+        np.testing.assert_allclose(ours[0], theirs, atol=1e-5)
+    model.set_weights([w[0] for w in trained.weights])
+    np.testing.assert_allclose(trained.predictions[0], model.predict(x, batch_size=1, verbose=0), atol=1e-5)
 
 
 def test_minibatches_with_a_short_last_batch_equal_keras_fit():

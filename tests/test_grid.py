@@ -41,7 +41,7 @@ def test_a_config_file_may_hold_the_grid(tmp_path):
     path = tmp_path / "grid.toml"
     path.write_text('architecture = "m2m"\nlength = [5, 10]\nneurons = "3-4"\nepochs = 50\nseeds = "0-2"\n')
     axes = grid.load(path)
-    assert axes == {"architecture": ["m2m"], "length": [5, 10], "neurons": [3, 4], "epochs": [50], "seeds": [0, 1, 2]}
+    assert axes == {"architecture": ["many-to-many"], "length": [5, 10], "neurons": [3, 4], "epochs": [50], "seeds": [0, 1, 2]}
     assert len(grid.points({k: v for k, v in axes.items() if k != "seeds"})) == 4
 
 

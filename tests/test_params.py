@@ -5,15 +5,12 @@ import itertools
 import pytest
 
 from lstm_echo import architectures, initializers, keras_model, params
-from lstm_echo.layers import DENSE, LSTM, LayerSpec
+from lstm_echo.layers import CELLS, DENSE, GRU, LSTM, SIMPLE, LayerSpec
 
 GRID = list(itertools.product([1, 2, 5, 13], [1, 3, 5, 16]))
 
 
-@pytest.mark.parametrize("framing", architectures.REGISTRY, ids=lambda f: f.name)
-@pytest.mark.parametrize("length, neurons", GRID)
-def test_counts_and_shapes_match_keras(framing, length, neurons):
-    layers = framing.layers(length, neurons)
+def check_against_keras(layers):
     model = keras_model.build(layers)
     assert len(model.layers) == len(layers)
     for spec, layer in zip(layers, model.layers):
@@ -26,11 +23,29 @@ def test_counts_and_shapes_match_keras(framing, length, neurons):
     model.set_weights(initializers.initial_weights(layers, seed=0))
 
 
+@pytest.mark.parametrize("framing", architectures.REGISTRY, ids=lambda f: f.name)
+@pytest.mark.parametrize("length, neurons", GRID)
+def test_counts_and_shapes_match_keras(framing, length, neurons):
+    check_against_keras(framing.layers(length, neurons))
+
+
+@pytest.mark.parametrize("framing", architectures.REGISTRY, ids=lambda f: f.name)
+@pytest.mark.parametrize("cell", CELLS.values())
+@pytest.mark.parametrize("length, neurons, depth", [(3, 2, 1), (6, 7, 2), (4, 4, 3)])
+def test_every_cell_and_depth_matches_keras(framing, cell, length, neurons, depth):
+    check_against_keras(framing.layers(length, neurons, cell, depth))
+
+
+def test_cell_formulas():
+    assert params.layer_arithmetic(LayerSpec(GRU, units=5, inputs=1)).params == 3 * ((1 + 2) * 5 + 25) == 120
+    assert params.layer_arithmetic(LayerSpec(SIMPLE, units=5, inputs=1)).params == (1 + 1) * 5 + 25 == 35
+
+
 def test_tutorial_figures():
     lstm = LayerSpec(LSTM, units=5, inputs=1, steps=5)
     arithmetic = params.layer_arithmetic(lstm)
     assert arithmetic.substituted == "4 × ((1 + 1) × 5 + 5²)"
     assert arithmetic.params == 140
     assert params.layer_arithmetic(LayerSpec(DENSE, units=5, inputs=5)).params == 30
-    totals = {f.name: params.total_params(f.layers(5, 5)) for f in architectures.REGISTRY}
+    totals = {f.name: params.total_params(f.layers(5, 5)) for f in architectures.REGISTRY[:3]}
     assert totals == {"one-to-one": 146, "many-to-one": 170, "many-to-many": 146}

@@ -118,7 +118,9 @@ def test_compare_covers_every_framing():
     assert [f["settings"]["architecture"] for f in doc["framings"]] == [a.name for a in architectures.REGISTRY]
     assert all(f["settings"]["epochs"] == 5 for f in doc["framings"])
     # Each framing keeps its own default batch size.
-    assert [f["settings"]["batch_size"] for f in doc["framings"]] == [5, 1, 1]
+    assert [f["settings"]["batch_size"] for f in doc["framings"]] == [
+        a.default_batch_size(5) for a in architectures.REGISTRY
+    ]
     table = invoke("compare", "--epochs", "5", "--seeds", "3")
     for framing in architectures.REGISTRY:
         assert framing.name in table.stdout

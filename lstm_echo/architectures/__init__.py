@@ -1,12 +1,22 @@
 """The registry of framings. A new framing is one module and one line below."""
 
-from lstm_echo.architectures import many_to_many, many_to_one, one_to_one
+from lstm_echo.architectures import (
+    encoder_decoder,
+    many_to_many,
+    many_to_many_dense,
+    many_to_one,
+    one_to_one,
+    stateful,
+)
 from lstm_echo.architectures.framing import Architecture
 
 REGISTRY: tuple[Architecture, ...] = (
     one_to_one.ARCHITECTURE,
     many_to_one.ARCHITECTURE,
     many_to_many.ARCHITECTURE,
+    many_to_many_dense.ARCHITECTURE,
+    encoder_decoder.ARCHITECTURE,
+    stateful.ARCHITECTURE,
 )
 
 

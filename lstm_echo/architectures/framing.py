@@ -10,22 +10,26 @@ from lstm_echo.layers import LayerSpec
 
 @dataclass(frozen=True)
 class Architecture:
-    """One way of framing the echo problem for an LSTM.
+    """One way of framing a sequence problem for a recurrent network.
 
-    frame: the echo sequence -> (X, y) in this framing's shapes.
-    layers: (length, neurons) -> the layer specs of the network.
-    default_batch_size: length -> the batch size the tutorial used.
+    frame: (inputs, targets), one value per step -> (X, y) in this framing's shapes.
+    layers: (length, neurons, cell, depth) -> the layer specs, with `depth`
+        stacked recurrent layers of kind `cell` where the framing has one.
+    default_batch_size: length -> the batch size the framing trains with by default.
+    stateful: samples are fed in order, one per batch, and the recurrent state
+        carries from each to the next within an epoch (reset between epochs).
     """
 
     name: str
     aliases: tuple[str, ...]
     description: str
-    frame: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-    layers: Callable[[int, int], list[LayerSpec]]
+    frame: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+    layers: Callable[[int, int, str, int], list[LayerSpec]]
     default_epochs: int
     default_batch_size: Callable[[int], int]
+    stateful: bool = False
 
     def samples(self, length: int) -> int:
         """How many training samples the data set holds at this length."""
-        x, _ = self.frame(np.zeros(length, dtype=np.float32))
-        return x.shape[0]
+        zeros = np.zeros(length, dtype=np.float32)
+        return self.frame(zeros, zeros)[0].shape[0]

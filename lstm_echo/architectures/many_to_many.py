@@ -6,12 +6,12 @@ X (1, length, 1) -> LSTM(n, return_sequences) -> (None, length, n)
 
 from lstm_echo import data
 from lstm_echo.architectures.framing import Architecture
-from lstm_echo.layers import DENSE, LSTM, LayerSpec
+from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 
-def layers(length: int, neurons: int) -> list[LayerSpec]:
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
     return [
-        LayerSpec(LSTM, units=neurons, inputs=1, steps=length, return_sequences=True),
+        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=True),
         LayerSpec(DENSE, units=1, inputs=neurons, steps=length, time_distributed=True),
     ]
 

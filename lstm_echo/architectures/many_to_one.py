@@ -8,12 +8,12 @@ needs a separate weight from every unit to every output step.
 
 from lstm_echo import data
 from lstm_echo.architectures.framing import Architecture
-from lstm_echo.layers import DENSE, LSTM, LayerSpec
+from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 
-def layers(length: int, neurons: int) -> list[LayerSpec]:
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
     return [
-        LayerSpec(LSTM, units=neurons, inputs=1, steps=length),
+        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=False),
         LayerSpec(DENSE, units=length, inputs=neurons),
     ]
 

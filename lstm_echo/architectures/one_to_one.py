@@ -5,12 +5,12 @@ X (length, 1, 1) -> LSTM(n) -> (None, n) -> Dense(1) -> (None, 1), y (length, 1)
 
 from lstm_echo import data
 from lstm_echo.architectures.framing import Architecture
-from lstm_echo.layers import DENSE, LSTM, LayerSpec
+from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 
-def layers(length: int, neurons: int) -> list[LayerSpec]:
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
     return [
-        LayerSpec(LSTM, units=neurons, inputs=1, steps=1),
+        *recurrent_stack(cell, depth, neurons, steps=1, last_returns_sequences=False),
         LayerSpec(DENSE, units=1, inputs=neurons),
     ]
 

@@ -1,0 +1,31 @@
+"""Stateful one-to-one: one step per batch, in order, with the LSTM's state carried over.
+
+X (length, 1, 1) -> LSTM(n, stateful) -> (1, n) -> Dense(1) -> (1, 1), y (length, 1)
+
+The same network as one-to-one, but the state after step t is where step t + 1
+starts (reset at each epoch), so the LSTM can remember earlier inputs: it can
+learn `delay:K`, which plain one-to-one cannot.
+"""
+
+from lstm_echo import data
+from lstm_echo.architectures.framing import Architecture
+from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
+
+
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
+    return [
+        *recurrent_stack(cell, depth, neurons, steps=1, last_returns_sequences=False, stateful=True, batch=1),
+        LayerSpec(DENSE, units=1, inputs=neurons, batch=1),
+    ]
+
+
+ARCHITECTURE = Architecture(
+    name="stateful",
+    aliases=("o2o-stateful",),
+    description="one-to-one fed one step per batch, in order, keeping the LSTM state between steps",
+    frame=data.one_to_one,
+    layers=layers,
+    default_epochs=1000,
+    default_batch_size=lambda length: 1,
+    stateful=True,
+)

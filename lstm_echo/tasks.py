@@ -1,0 +1,51 @@
+"""What the network must output at each step, given the sequence `i / length`.
+
+    echo      y[t] = x[t]                      needs no memory
+    delay:K   y[t] = x[t - K], 0.0 for t < K   needs the last K inputs
+    reverse   y[t] = x[length - 1 - t]         needs the whole sequence first
+
+A framing that cannot see what a task needs still trains on it; the verdict
+shows that it cannot learn it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_echo.data import echo_sequence
+
+
+class UnknownTask(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    delay: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"delay:{self.delay}" if self.name == "delay" else self.name
+
+    def targets(self, inputs: np.ndarray) -> np.ndarray:
+        if self.name == "reverse":
+            return inputs[::-1].copy()
+        out = np.zeros_like(inputs)
+        out[self.delay :] = inputs[: len(inputs) - self.delay]
+        return out
+
+    def data(self, length: int) -> tuple[np.ndarray, np.ndarray]:
+        """(inputs, targets), each one value per step."""
+        inputs = echo_sequence(length)
+        return inputs, self.targets(inputs)
+
+
+def parse(text: str) -> Task:
+    """`echo`, `reverse` or `delay:K` with K >= 1."""
+    if text in ("echo", "reverse"):
+        return Task(text)
+    name, colon, k = text.partition(":")
+    if name == "delay" and colon and k.isdigit() and int(k) >= 1:
+        return Task("delay", int(k))
+    raise UnknownTask("must be echo, reverse or delay:K with K a whole number of at least 1")
