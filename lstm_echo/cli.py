@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from lstm_echo import architectures, config, grid, report, runner, sweep
+from lstm_echo import architectures, config, grid, plot, report, runner, sweep
+from lstm_echo import seeds as seeds_module
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 from lstm_echo.results_file import ResultsFile
 
@@ -76,6 +77,7 @@ Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Train once 
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings; options override it.")]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE.png", help="Save the loss curves as a PNG (needs the plot extra).")]
 
 
 def parse_options(flags: dict) -> dict:
@@ -98,6 +100,14 @@ def gather_settings(config_file: Optional[Path], given: dict) -> tuple[dict, Opt
         settings.pop("seeds", None)  # a seed on the command line overrides the file's seeds
     settings.update(given)
     return settings, settings.pop("seeds", None)
+
+
+def plot_path_or_fail(path: Optional[Path]) -> Optional[Path]:
+    """Checked before anything trains, so a bad path costs no training."""
+    try:
+        return plot.check(path) if path is not None else None
+    except config.ConfigError as error:
+        fail(str(error))
 
 
 def resolve_or_fail(settings: dict) -> config.Experiment:
@@ -168,10 +178,11 @@ def run(
     per_seed: Annotated[bool, typer.Option("--per-seed", help="With --seeds: a row per seed (and loss histories in JSON).")] = False,
     require_echo: Annotated[bool, typer.Option("--require-echo", help=f"Exit {NOT_ECHOED} unless the run (every seed) echoes.")] = False,
     config_file: ConfigFile = None,
+    plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
 ):
-    """Train one framing on the echo sequence and show what it learned."""
+    """Train one framing on the echo sequence (or another task) and show what it learned."""
     given = parse_options({
         "architecture": architecture, "task": task, "cell": cell, "layers": layers, "length": length,
         "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -179,6 +190,7 @@ def run(
     })
     settings, seed_list = gather_settings(config_file, given)
     experiment = resolve_or_fail(settings)
+    plot_file = plot_path_or_fail(plot_file)
 
     if not as_json:
         rows = runner.layer_rows(runner.network_layers(experiment))
@@ -194,6 +206,9 @@ def run(
             except runner.TrainingDiverged as error:
                 fail(f"training diverged: {error}", code=1)
 
+    if plot_file is not None:
+        curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
+        plot.save(plot_file, curves, settings_title(experiment, seed_list))
     if as_json:
         print_json(report.seeds_json(results, with_history=per_seed) if seed_list else report.run_json(results[0]))
     elif seed_list:
@@ -220,6 +235,7 @@ def compare(
     seed: Seed = None,
     seeds: Seeds = None,
     config_file: ConfigFile = None,
+    plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
 ):
@@ -232,17 +248,21 @@ def compare(
     # Every framing keeps its own default epochs and batch size unless they are given.
     experiments = [resolve_or_fail({**settings, "architecture": f.name}) for f in architectures.REGISTRY]
     seed_list = seed_list or [experiments[0].seed]
+    plot_file = plot_path_or_fail(plot_file)
 
     with progress_bar(shown=not (as_json or quiet)) as progress:
         outcomes = [
             runner.run_seeds(e, seed_list, on_progress=epoch_reporter(progress, e.architecture, e))
             for e in experiments
         ]
+    e = experiments[0]
+    title = f"All framings, task {e.task}, {e.layers} × {e.cell}, length {e.length}, seeds {seeds_label(seed_list)}"
+    if plot_file is not None:
+        curves = {r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes}
+        plot.save(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
     if as_json:
         print_json({"seeds": seed_list, "framings": [report.seeds_json(results, with_history=False) for results in outcomes]})
         return
-    e = experiments[0]
-    title = f"All framings, task {e.task}, {e.layers} × {e.cell}, length {e.length}, seeds {seeds_label(seed_list)}"
     stdout.print(report.compare_table(outcomes, title=title))
 
 
@@ -260,6 +280,7 @@ def sweep_command(
     seeds: Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Seeds for every setting: 10 (0..9), 3,7,11 or 0-19 (default 0).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file whose keys may hold lists; options override it.")] = None,
+    plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
 ):
@@ -277,6 +298,7 @@ def sweep_command(
         recorded = results_file.recorded() if results_file else {}
     except config.ConfigError as error:
         fail(str(error))
+    plot_file = plot_path_or_fail(plot_file)
 
     total = len(points) * len(seed_list)
     with progress_bar(shown=not (as_json or quiet)) as progress:
@@ -284,12 +306,44 @@ def sweep_command(
         outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: progress.advance(task, n))
 
     table = sweep.aggregate(outcome.rows)
+    if plot_file is not None:
+        varying = report.varying_axes([point.to_dict() for point, _ in outcome.curves])
+        curves = {report.setting_label(point.to_dict(), varying): curve for point, curve in outcome.curves}
+        plot.save(plot_file, curves, f"sweep of {total} runs: median loss over seeds, runs trained now")
     if as_json:
         print_json({"runs": total, "trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None, "settings": table})
         return
     stdout.print(report.sweep_table(table, runs=total))
     if results_file is not None:
         print(f"{out}: {outcome.trained} runs added, {outcome.skipped} skipped as already recorded")
+
+
+@app.command("explain")
+def explain_command(
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed")],
+    length: Length = None,
+    neurons: Neurons = None,
+    epochs: Annotated[Optional[str], typer.Option(metavar=INT, help="Epochs to train the shared weights (default 1000).")] = None,
+    seed: Seed = None,
+    as_json: Json = False,
+):
+    """Answer a question about the framings by computing it: timedistributed."""
+    if topic != "timedistributed":
+        fail(f"Invalid value for TOPIC: {topic!r} (must be timedistributed)")
+    given = parse_options({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
+    from lstm_echo import explain  # builds Keras models: TensorFlow
+
+    length_value = given.get("length", config.DEFAULTS["length"])
+    answer = explain.timedistributed(
+        length=length_value,
+        neurons=given.get("neurons", length_value),
+        epochs=given.get("epochs", 1000),
+        seed=given.get("seed", 0),
+    )
+    if as_json:
+        print_json(answer)
+        return
+    stdout.print(report.timedistributed_report(answer))
 
 
 CELL_NOTES = {

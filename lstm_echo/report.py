@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lstm_echo import seeds
+from lstm_echo.plot import sparkline
 from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
@@ -142,6 +143,11 @@ def predictions_table(result: RunResult) -> Group:
     return Group(Text("Predictions", style="bold"), table)
 
 
+def loss_curve_line(history, first: float, last: float) -> Text:
+    """`loss ▇▆▄▃▂▁ 0.23 → 0.00057 (log scale)`"""
+    return Text("loss ") + Text(sparkline(history), style="cyan") + Text(f" {first:.3g} → {last:.3g} (log scale)")
+
+
 def verdict_line(result: RunResult) -> Text:
     v, task = result.verdict, result.experiment.task
     word = ("echoed", "did not echo") if task == "echo" else (f"learned {task}", f"did not learn {task}")
@@ -149,8 +155,8 @@ def verdict_line(result: RunResult) -> Text:
     return head + Text(
         f": {v.steps_correct}/{v.steps} steps correct at one decimal\n"
         f"final loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
-        f"trained in {result.timings['train_seconds']:.2f} s (+{result.timings['compile_seconds']:.2f} s compile)"
-    )
+        f"trained in {result.timings['train_seconds']:.2f} s (+{result.timings['compile_seconds']:.2f} s compile)\n"
+    ) + loss_curve_line(result.loss_history, result.loss_history[0], result.loss_history[-1])
 
 
 def run_json(result: RunResult) -> dict:
@@ -250,10 +256,11 @@ def seeds_summary(results: list[RunResult]) -> Text:
         line += Text(f"; final loss median {s.median_final_loss:.3g}, worst {s.worst_final_loss:.3g}")
     if s.diverged:
         line += Text(f"; {s.diverged} diverged", style="bold red")
+    curve = seeds.median_curve([r.loss_history for r in results])
     return line + Text(
         f"\n{s.runs} models trained together in {timings['train_seconds']:.2f} s "
-        f"(+{timings['compile_seconds']:.2f} s compile)"
-    )
+        f"(+{timings['compile_seconds']:.2f} s compile)\nmedian "
+    ) + loss_curve_line(curve, curve[0], curve[-1])
 
 
 def loss_text(value: float | None) -> str:
@@ -263,7 +270,8 @@ def loss_text(value: float | None) -> str:
 def compare_table(outcomes: list[list[RunResult]], title: str) -> Group:
     """One row per framing: its size, its settings, and how its seed (or seeds) did."""
     many = len(outcomes[0]) > 1
-    loss_columns = ("Median loss", "Worst loss", "Echoed") if many else ("Final loss", "Steps ok", "Echoed")
+    learned = "Echoed" if outcomes[0][0].experiment.task == "echo" else "Learned"
+    loss_columns = ("Median loss", "Worst loss", learned) if many else ("Final loss", "Steps ok", learned)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Framing", no_wrap=True)
     for column in ("Params", "Epochs", "Batch", *loss_columns, "Train s"):
@@ -287,9 +295,18 @@ def compare_table(outcomes: list[list[RunResult]], title: str) -> Group:
 SWEEP_AXES = {"architecture": "Framing", "task": "Task", "cell": "Cell", "layers": "Layers", "length": "Length", "neurons": "Neurons", "epochs": "Epochs", "batch_size": "Batch", "learning_rate": "LR"}
 
 
+def varying_axes(rows: list[dict]) -> list[str]:
+    """The settings that differ between rows; the others are shared by all."""
+    return [name for name in SWEEP_AXES if len({r[name] for r in rows}) > 1]
+
+
+def setting_label(row: dict, varying: list[str]) -> str:
+    return ", ".join(f"{SWEEP_AXES[name].lower()} {row[name]}" for name in varying) or row["architecture"]
+
+
 def sweep_table(rows: list[dict], runs: int) -> Group:
     """One row per setting of a sweep, over its seeds; settings shared by every row go in the title."""
-    varying = [name for name in SWEEP_AXES if len({r[name] for r in rows}) > 1]
+    varying = varying_axes(rows)
     shared = ", ".join(f"{SWEEP_AXES[n].lower()} {rows[0][n]}" for n in SWEEP_AXES if n not in varying)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for name in varying:
@@ -304,3 +321,42 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
         )
     title = f"{runs} runs, {len(rows)} settings; {shared}" if rows else f"{runs} runs"
     return Group(Text(title, style="bold"), table)
+
+
+def timedistributed_report(answer: dict) -> Group:
+    """Side by side: TimeDistributed(Dense(1)) and a plain Dense(1), as Keras counts and runs them."""
+    wrapped, plain = answer["time_distributed"], answer["dense"]
+    params = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("Layer", "With TimeDistributed", "Params", "Plain Dense", "Params"):
+        params.add_column(column, justify="right" if column == "Params" else "left")
+    for i, (a, b) in enumerate(zip(wrapped["layers"], plain["layers"])):
+        params.add_row(
+            str(i + 1), f"{a['type']} {shape_text(a['output_shape'])}", f"{a['params']:,}",
+            f"{b['type']} {shape_text(b['output_shape'])}", f"{b['params']:,}",
+        )
+    params.add_section()
+    params.add_row("Total", "", f"{wrapped['total_params']:,}", "", f"{plain['total_params']:,}", style="bold")
+
+    outputs = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("Step", "Input", "TimeDistributed(Dense(1))", "Dense(1)", "Difference"):
+        outputs.add_column(column, justify="right")
+    for step, (x, a, b) in enumerate(zip(answer["inputs"], wrapped["outputs"], plain["outputs"])):
+        outputs.add_row(str(step), short(x), f"{a:.6f}", f"{b:.6f}", f"{abs(a - b):.1e}")
+
+    same = answer["same_params"] and answer["max_abs_difference"] <= 1e-6
+    verdict = Text(
+        f"Same parameters: {'yes' if answer['same_params'] else 'no'}; "
+        f"largest output difference: {answer['max_abs_difference']:.1e}. ",
+        style="bold green" if same else "bold red",
+    )
+    verdict += Text(
+        "A Dense layer applies its kernel to the last axis of any input, so on the LSTM's "
+        "(batch, steps, units) output it already acts on every step with one set of weights: "
+        "exactly what the wrapper does."
+        if same else "The two differ here."
+    )
+    title = (
+        f"TimeDistributed(Dense(1)) or Dense(1) after LSTM(return_sequences)? length {answer['length']}, "
+        f"neurons {answer['neurons']}, weights trained {answer['epochs']} epochs from seed {answer['seed']}"
+    )
+    return Group(Text(title, style="bold"), params, Text("Outputs of both Keras models on the same weights", style="bold"), outputs, verdict)

@@ -33,6 +33,7 @@ class RunResult:
     final_loss: float
     verdict: Verdict
     timings: dict = field(default_factory=dict)
+    weights: list[np.ndarray] = field(default_factory=list)  # trained, in Keras' order
 
 
 def network_layers(experiment: Experiment) -> list[LayerSpec]:
@@ -109,6 +110,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> lis
                 final_loss=float(np.mean((predicted - expected) ** 2)),
                 verdict=judge(expected, predicted),
                 timings=timings,
+                weights=[w[k] for w in trained.weights],
             )
         )
     return results

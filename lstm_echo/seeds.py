@@ -7,7 +7,10 @@
 
 import math
 import statistics
+import warnings
 from dataclasses import dataclass
+
+import numpy as np
 
 
 class SeedsError(ValueError):
@@ -74,3 +77,12 @@ def summarize(echoed: list[bool], final_losses: list[float | None]) -> Summary:
         median_final_loss=statistics.median(losses) if losses else None,
         worst_final_loss=max(losses) if losses else None,
     )
+
+
+def median_curve(histories: list[list[float]]) -> list[float]:
+    """The median loss per epoch over seeds, leaving out seeds whose loss is no longer finite."""
+    values = np.array(histories, dtype=np.float64)
+    values[~np.isfinite(values)] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an epoch where every seed diverged
+        return np.nanmedian(values, axis=0).tolist()

@@ -18,6 +18,7 @@ class Outcome:
     rows: list[dict]  # every run of the grid, recorded before or trained now
     trained: int
     skipped: int
+    curves: list[tuple[Experiment, list[float]]]  # per point trained now: the median loss over its seeds
 
 
 def run(
@@ -32,7 +33,7 @@ def run(
     `on_runs(n)` is called as n more runs of the grid are done or found recorded.
     """
     recorded = recorded or {}
-    rows, trained, skipped = [], 0, 0
+    rows, trained, skipped, curves = [], 0, 0, []
     for point in points:
         keys = {seed: experiment_key(replace(point, seed=seed)) for seed in seed_list}
         todo = [seed for seed in seed_list if keys[seed] not in recorded]
@@ -42,15 +43,18 @@ def run(
             on_runs(len(seed_list) - len(todo))
         if not todo:
             continue
-        for result in runner.run_seeds(point, todo):
+        results = runner.run_seeds(point, todo)
+        for result in results:
             row = report.run_line(result)
             if out is not None:
                 out.append(row)
             rows.append(row)
         trained += len(todo)
+        curves.append((point, seeds.median_curve([r.loss_history for r in results])))
         if on_runs is not None:
             on_runs(len(todo))
-    return Outcome(rows=rows, trained=trained, skipped=skipped)
+    return Outcome(rows=rows, trained=trained, skipped=skipped, curves=curves)
+
 
 
 def aggregate(rows: list[dict]) -> list[dict]:

@@ -1,0 +1,67 @@
+"""Loss curves as a PNG (matplotlib, the optional `plot` extra) and as a terminal sparkline."""
+
+import importlib.util
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from lstm_echo.config import ConfigError
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(history, width: int = 40) -> str:
+    """The loss on a log scale in at most `width` characters, high to low as ▇ to ▁."""
+    values = np.asarray(history, dtype=np.float64)
+    values = np.log10(np.clip(values[np.isfinite(values)], 1e-12, None))
+    if values.size == 0:
+        return ""
+    means = np.array([chunk.mean() for chunk in np.array_split(values, min(width, values.size))])
+    span = means.max() - means.min()
+    levels = np.zeros(means.size, dtype=int) if span == 0 else np.round((means - means.min()) / span * 7).astype(int)
+    return "".join(BARS[level] for level in levels)
+
+
+def check(path: Path) -> Path:
+    """Fail before any training when the plot could not be written."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ConfigError(f"Invalid value for --plot: {str(path)!r} (the name must end in .png)")
+    if not path.parent.is_dir():
+        raise ConfigError(f"Invalid value for --plot: {str(path)!r} (no folder {str(path.parent)!r})")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ConfigError("--plot needs matplotlib: pip install 'lstm-echo[plot]'")
+    return path
+
+
+def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
+    """One line per curve, loss on a log scale, written whole or not at all."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
+    many = len(curves) > 10
+    for label, history in curves.items():
+        axes.plot(np.arange(1, len(history) + 1), history, label=None if many else label, linewidth=0.8 if many else 1.5, alpha=0.6 if many else 1.0)
+    axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss (mean squared error)")
+    axes.set_title(title, fontsize=10)
+    axes.grid(True, which="both", alpha=0.3)
+    if not many:
+        axes.legend(fontsize=8)
+    figure.tight_layout()
+    handle, temporary = tempfile.mkstemp(suffix=".png", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            figure.savefig(out, format="png")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    finally:
+        plt.close(figure)

@@ -1,0 +1,82 @@
+"""Tasks beyond the echo, the framings that can learn them, and the computed TimeDistributed answer."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lstm_echo import config, explain, runner, tasks
+from lstm_echo.cli import app
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def test_targets_of_each_task():
+    x = np.array([0.0, 0.2, 0.4, 0.6, 0.8], dtype=np.float32)
+    np.testing.assert_array_equal(tasks.parse("echo").targets(x), x)
+    np.testing.assert_array_equal(tasks.parse("delay:1").targets(x), np.array([0.0, 0.0, 0.2, 0.4, 0.6], np.float32))
+    np.testing.assert_array_equal(tasks.parse("delay:2").targets(x), np.array([0.0, 0.0, 0.0, 0.2, 0.4], np.float32))
+    np.testing.assert_array_equal(tasks.parse("reverse").targets(x), x[::-1])
+    assert tasks.parse("delay:03").label == "delay:3"
+
+
+@pytest.mark.parametrize("text", ["delay", "delay:0", "delay:x", "echo:1", "forward", ""])
+def test_unknown_tasks(text):
+    with pytest.raises(tasks.UnknownTask):
+        tasks.parse(text)
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"architecture": "m2m", "task": "delay:5"}, "--task: 'delay:5' (a delay must be shorter than --length 5)"),
+        ({"architecture": "stateful", "batch_size": 2}, "--batch-size: 2 (stateful feeds one step per batch"),
+    ],
+)
+def test_settings_a_task_or_framing_cannot_use(settings, message):
+    with pytest.raises(config.ConfigError) as raised:
+        config.resolve(settings)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("args, option", [(["--task", "delay:0"], "--task"), (["--cell", "lstn"], "--cell"), (["--layers", "0"], "--layers")])
+def test_bad_task_cell_or_layers_exit_2(args, option):
+    result = CliRunner().invoke(app, ["run", "m2m", *args])
+    assert result.exit_code == 2 and option in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_stateful_learns_delay_1_where_plain_one_to_one_does_not():
+    settings = config.load(CONFIGS / "stateful-delay-1.toml")
+    stateful = runner.run(config.resolve(settings))
+    assert stateful.expected == pytest.approx([0.0, 0.0, 0.2, 0.4, 0.6])
+    assert stateful.verdict.echoed, stateful.predictions
+    plain = runner.run(config.resolve({**settings, "architecture": "one-to-one"}))
+    assert not plain.verdict.echoed, plain.predictions
+
+
+def test_encoder_decoder_learns_reverse_at_its_config():
+    result = runner.run(config.resolve(config.load(CONFIGS / "reverse-encoder-decoder.toml")))
+    assert result.expected == pytest.approx([0.8, 0.6, 0.4, 0.2, 0.0])
+    assert result.verdict.echoed, result.predictions
+
+
+def test_timedistributed_and_plain_dense_are_the_same_network():
+    answer = explain.timedistributed(length=6, neurons=3, epochs=40, seed=2)
+    assert answer["same_params"]
+    assert answer["time_distributed"]["total_params"] == 4 * (2 * 3 + 9) + 4
+    assert [layer["type"] for layer in answer["dense"]["layers"]] == ["LSTM", "Dense"]
+    assert [layer["type"] for layer in answer["time_distributed"]["layers"]] == ["LSTM", "TimeDistributed"]
+    assert answer["max_abs_difference"] <= 1e-6
+    assert len(answer["dense"]["outputs"]) == 6 and len(set(answer["dense"]["outputs"])) > 1
+
+
+def test_explain_command():
+    result = CliRunner().invoke(app, ["explain", "timedistributed", "--epochs", "20", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["same_params"] and doc["max_abs_difference"] <= 1e-6
+    table = CliRunner().invoke(app, ["explain", "timedistributed", "--epochs", "20"])
+    assert "Same parameters: yes" in table.stdout
+    assert CliRunner().invoke(app, ["explain", "attention"]).exit_code == 2
