@@ -302,11 +302,13 @@ def sweep_command(
 
     total = len(points) * len(seed_list)
     with progress_bar(shown=not (as_json or quiet)) as progress:
-        task = progress.add_task("sweep", total=total, status="runs")
-        outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: progress.advance(task, n))
+        bar = progress.add_task("sweep", total=total, status="runs")
+        outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: progress.advance(bar, n))
 
     table = sweep.aggregate(outcome.rows)
-    if plot_file is not None:
+    if plot_file is not None and not outcome.curves:
+        print(f"Nothing was trained now, so {plot_file} was not written.", file=sys.stderr)
+    elif plot_file is not None:
         varying = report.varying_axes([point.to_dict() for point, _ in outcome.curves])
         curves = {report.setting_label(point.to_dict(), varying): curve for point, curve in outcome.curves}
         plot.save(plot_file, curves, f"sweep of {total} runs: median loss over seeds, runs trained now")
