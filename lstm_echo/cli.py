@@ -26,6 +26,7 @@ from lstm_echo.results_file import ResultsFile
 # every bad command line (whether Typer bundles click or depends on it).
 UsageError = typer.BadParameter.__base__
 NOT_ECHOED = 3
+INTERRUPTED = 130
 
 
 class OneLineErrors(TyperGroup):
@@ -37,8 +38,9 @@ class OneLineErrors(TyperGroup):
         except UsageError as error:
             fail(error.format_message())
         except (typer.Abort, KeyboardInterrupt):
+            code = INTERRUPTED
+        if code == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, or into Abort
             print("Interrupted.", file=sys.stderr)
-            sys.exit(130)
         sys.exit(code or 0)
 
 
