@@ -66,22 +66,23 @@ class ResultsFile:
             raise ConfigError(f"Invalid value for --out: {str(path)!r} (is a folder)")
 
     def recorded(self) -> dict[tuple, dict]:
-        """The runs already in the file, by key, after cutting off a torn last line."""
+        """The runs already in the file, by key; a torn last line is cut off once the rest reads as ours."""
         if not self.path.exists():
             return {}
         text = self.path.read_text(encoding="utf-8")
         whole = text[: text.rfind("\n") + 1]
-        if whole != text:
-            with open(self.path, "r+", encoding="utf-8") as f:
-                f.truncate(len(whole.encode("utf-8")))
         try:
             if self.format == ".jsonl":
                 rows = [json.loads(line) for line in whole.splitlines() if line.strip()]
             else:
                 rows = [typed(row) for row in csv.DictReader(io.StringIO(whole))]
-            return {key(row): row for row in rows}
+            recorded = {key(row): row for row in rows}
         except (KeyError, ValueError, TypeError) as error:
             raise ConfigError(f"Invalid value for --out: {str(self.path)!r} (not a results file of lstm-echo: {error})") from None
+        if whole != text:
+            with open(self.path, "r+", encoding="utf-8") as f:
+                f.truncate(len(whole.encode("utf-8")))
+        return recorded
 
     def append(self, row: dict) -> None:
         """Add one run as one line, written whole and flushed to disk."""

@@ -140,3 +140,11 @@ def test_output_without_a_terminal_has_no_colour_or_progress():
     assert result.returncode == 0
     assert "\x1b[" not in result.stdout and "\x1b[" not in result.stderr
     assert result.stderr == ""
+
+
+def test_a_foreign_out_file_is_refused_untouched(tmp_path):
+    out = tmp_path / "notes.jsonl"
+    out.write_text('{"a": 1}\n{"b": 2')
+    result = invoke(*SMALL, "--out", str(out))
+    assert result.exit_code == 2 and "not a results file" in result.stderr
+    assert out.read_text() == '{"a": 1}\n{"b": 2'
