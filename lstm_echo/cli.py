@@ -65,9 +65,9 @@ def fail(message: str, code: int = 2):
 
 
 # Options shared by the commands that train; each is parsed and checked by config.
-Arch = Annotated[Optional[str], typer.Argument(metavar="ARCH", help="one-to-one (o2o), many-to-one (m2o) or many-to-many (m2m)")]
-Length = Annotated[Optional[str], typer.Option(metavar=INT, help="Steps in the echo sequence (default 5).")]
-Neurons = Annotated[Optional[str], typer.Option(metavar=INT, help="LSTM units (default: the length).")]
+Arch = Annotated[Optional[str], typer.Argument(metavar="ARCH", help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).")]
+Length = Annotated[Optional[str], typer.Option(metavar=INT, help="Steps in the sequence (default 5).")]
+Neurons = Annotated[Optional[str], typer.Option(metavar=INT, help="Units per recurrent layer (default: the length).")]
 Epochs = Annotated[Optional[str], typer.Option(metavar=INT, help="Training epochs (default: the framing's).")]
 BatchSize = Annotated[Optional[str], typer.Option(metavar=INT, help="Samples per update (default: the framing's).")]
 LearningRate = Annotated[Optional[str], typer.Option(metavar=FLOAT, help="Adam's learning rate (default 0.001).")]
@@ -275,7 +275,7 @@ def sweep_command(
     cell: Annotated[Optional[str], typer.Option(metavar="LIST", help="Cells: lstm,gru,simple (default lstm).")] = None,
     layers: Annotated[Optional[str], typer.Option(metavar="LIST", help="Stacked recurrent layers, as a list or range (default 1).")] = None,
     length: Annotated[Optional[str], typer.Option(metavar="LIST", help="Lengths: 5,10,20 or a range 5-8 (default 5).")] = None,
-    neurons: Annotated[Optional[str], typer.Option(metavar="LIST", help="LSTM units, as a list or range (default: the length).")] = None,
+    neurons: Annotated[Optional[str], typer.Option(metavar="LIST", help="Units per recurrent layer, as a list or range (default: the length).")] = None,
     epochs: Annotated[Optional[str], typer.Option(metavar="LIST", help="Epochs, as a list or range (default: the framing's).")] = None,
     batch_size: Annotated[Optional[str], typer.Option(metavar="LIST", help="Batch sizes, as a list or range (default: the framing's).")] = None,
     learning_rate: Annotated[Optional[str], typer.Option(metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001).")] = None,
