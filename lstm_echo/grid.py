@@ -69,8 +69,8 @@ def axis_from_file(name: str, value) -> list:
     """An axis as a config file writes it: one value, a list, or a string as on the command line."""
     if name == "seeds":
         return seeds.expand(value)
-    if isinstance(value, str) and name not in ("architecture", "task", "cell"):
-        return items(name, value)
+    if isinstance(value, str) and config.SETTINGS[name][0] is not str:
+        return items(name, value)  # "4-6" or "5,10" for a number
     values = value if isinstance(value, list) else [value]
     if not values:
         raise GridError("is an empty list")

@@ -143,9 +143,9 @@ def predictions_table(result: RunResult) -> Group:
     return Group(Text("Predictions", style="bold"), table)
 
 
-def loss_curve_line(history, first: float, last: float) -> Text:
+def loss_curve_line(history: list[float]) -> Text:
     """`loss ▇▆▄▃▂▁ 0.23 → 0.00057 (log scale)`"""
-    return Text("loss ") + Text(sparkline(history), style="cyan") + Text(f" {first:.3g} → {last:.3g} (log scale)")
+    return Text("loss ") + Text(sparkline(history), style="cyan") + Text(f" {history[0]:.3g} → {history[-1]:.3g} (log scale)")
 
 
 def verdict_line(result: RunResult) -> Text:
@@ -156,7 +156,7 @@ def verdict_line(result: RunResult) -> Text:
         f": {v.steps_correct}/{v.steps} steps correct at one decimal\n"
         f"final loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
         f"trained in {result.timings['train_seconds']:.2f} s (+{result.timings['compile_seconds']:.2f} s compile)\n"
-    ) + loss_curve_line(result.loss_history, result.loss_history[0], result.loss_history[-1])
+    ) + loss_curve_line(result.loss_history)
 
 
 def run_json(result: RunResult) -> dict:
@@ -183,17 +183,22 @@ def summarize(results: list[RunResult]) -> seeds.Summary:
     return seeds.summarize([r.verdict.echoed for r in results], [r.final_loss for r in results])
 
 
+def outcome(result: RunResult) -> dict:
+    """How one run ended, as JSON can hold it."""
+    return {
+        "final_loss": finite_or_none(result.final_loss),
+        "echoed": result.verdict.echoed,
+        "steps_correct": result.verdict.steps_correct,
+        "steps": result.verdict.steps,
+        "max_error": finite_or_none(result.verdict.max_error),
+        "predictions": [finite_or_none(p) for p in result.predictions],
+    }
+
+
 def seed_rows(results: list[RunResult], with_history: bool) -> list[dict]:
     rows = []
     for r in results:
-        row = {
-            "seed": r.experiment.seed,
-            "final_loss": finite_or_none(r.final_loss),
-            "echoed": r.verdict.echoed,
-            "steps_correct": r.verdict.steps_correct,
-            "max_error": finite_or_none(r.verdict.max_error),
-            "predictions": [finite_or_none(p) for p in r.predictions],
-        }
+        row = {"seed": r.experiment.seed, **outcome(r)}
         if with_history:
             row["loss_history"] = [finite_or_none(loss) for loss in r.loss_history]
         rows.append(row)
@@ -205,15 +210,10 @@ def run_line(result: RunResult) -> dict:
     together = result.timings["models_trained_together"]
     return {
         **result.experiment.to_dict(),
-        "final_loss": finite_or_none(result.final_loss),
-        "echoed": result.verdict.echoed,
-        "steps_correct": result.verdict.steps_correct,
-        "steps": result.verdict.steps,
-        "max_error": finite_or_none(result.verdict.max_error),
+        **outcome(result),
         # The run's share of its batch's wall time.
         "seconds": (result.timings["compile_seconds"] + result.timings["train_seconds"]) / together,
         "models_trained_together": together,
-        "predictions": [finite_or_none(p) for p in result.predictions],
     }
 
 
@@ -260,7 +260,7 @@ def seeds_summary(results: list[RunResult]) -> Text:
     return line + Text(
         f"\n{s.runs} models trained together in {timings['train_seconds']:.2f} s "
         f"(+{timings['compile_seconds']:.2f} s compile)\nmedian "
-    ) + loss_curve_line(curve, curve[0], curve[-1])
+    ) + loss_curve_line(curve)
 
 
 def loss_text(value: float | None) -> str:

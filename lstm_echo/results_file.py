@@ -13,12 +13,12 @@ import json
 import os
 from pathlib import Path
 
+from lstm_echo import config
 from lstm_echo.config import ConfigError, Experiment
 
 SETTING_COLUMNS = (
     "architecture", "task", "cell", "layers", "length", "neurons", "epochs", "batch_size", "learning_rate", "seed",
 )
-TEXT_SETTINGS = ("architecture", "task", "cell")
 RESULT_COLUMNS = (
     "final_loss", "echoed", "steps_correct", "steps", "max_error", "seconds", "models_trained_together", "predictions",
 )
@@ -26,12 +26,8 @@ FORMATS = (".jsonl", ".csv")
 
 
 def key(settings: dict) -> tuple:
-    """What identifies a run: every setting, with numbers compared as numbers."""
-    return tuple(
-        float(settings[name]) if name == "learning_rate" else
-        str(settings[name]) if name in TEXT_SETTINGS else int(settings[name])
-        for name in SETTING_COLUMNS
-    )
+    """What identifies a run: every setting in its own type, so "5" from a CSV equals 5."""
+    return tuple(config.SETTINGS[name][0](settings[name]) for name in SETTING_COLUMNS)
 
 
 def experiment_key(experiment: Experiment) -> tuple:
