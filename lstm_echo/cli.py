@@ -90,6 +90,11 @@ def parse_options(flags: dict) -> dict:
         fail(str(error))
 
 
+def setting_options(arguments: dict) -> dict:
+    """The command's arguments that are settings (named as in config.SETTINGS), as typed."""
+    return {name: value for name, value in arguments.items() if name in config.SETTINGS}
+
+
 def gather_settings(config_file: Optional[Path], given: dict) -> tuple[dict, Optional[list[int]]]:
     """Config file, then command line; returns the settings and the seed list, if any."""
     if "seed" in given and "seeds" in given:
@@ -185,11 +190,7 @@ def run(
     quiet: Quiet = False,
 ):
     """Train one framing on the echo sequence (or another task) and show what it learned."""
-    given = parse_options({
-        "architecture": architecture, "task": task, "cell": cell, "layers": layers, "length": length,
-        "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
-        "seed": seed, "seeds": seeds,
-    })
+    given = parse_options(setting_options(locals()))
     settings, seed_list = gather_settings(config_file, given)
     experiment = resolve_or_fail(settings)
     plot_file = plot_path_or_fail(plot_file)
@@ -242,10 +243,7 @@ def compare(
     quiet: Quiet = False,
 ):
     """Train every framing on the same settings and show them side by side."""
-    given = parse_options({
-        "task": task, "cell": cell, "layers": layers, "length": length, "neurons": neurons, "epochs": epochs,
-        "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed, "seeds": seeds,
-    })
+    given = parse_options(setting_options(locals()))
     settings, seed_list = gather_settings(config_file, given)
     # Every framing keeps its own default epochs and batch size unless they are given.
     experiments = [resolve_or_fail({**settings, "architecture": f.name}) for f in architectures.REGISTRY]
