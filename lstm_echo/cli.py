@@ -5,6 +5,8 @@ trains (through the runner), so `--help`, `params`, `architectures` and every
 input check answer at once.
 """
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -17,10 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from lstm_echo import architectures, config, grid, plot, report, runner, sweep
+from lstm_echo import architectures, budget, config, grid, plot, report, runner, sweep
 from lstm_echo import seeds as seeds_module
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
-from lstm_echo.results_file import ResultsFile
+from lstm_echo.results_file import ResultsFile, ResultsWriteError
 
 # BadParameter derives from the usage error class that Typer's parser raises for
 # every bad command line (whether Typer bundles click or depends on it).
@@ -29,12 +31,30 @@ NOT_ECHOED = 3
 INTERRUPTED = 130
 
 
+OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO)
+
+
+class OutputFailed(Exception):
+    """stdout could not be written: its reader left, or its disk is full."""
+
+
 class OneLineErrors(TyperGroup):
     """Usage errors as one line on stderr with exit code 2; Ctrl-C exits 130."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def invoke(self, ctx):
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            return super().invoke(ctx)
+        except OSError as error:
+            if error.errno in OUTPUT_ERRORS:
+                # Click would turn a broken pipe into exit code 1, which means a diverged run here.
+                raise OutputFailed(error) from None
+            raise
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = sys.argv[1:] if args is None else list(args)
+        try:
+            # Bare `lstm-echo` asks what the tool does: the help, and no error.
+            code = super().main(args or ["--help"], prog_name, complete_var, standalone_mode=False, **extra)
         except UsageError as error:
             fail(error.format_message())
         except (typer.Abort, KeyboardInterrupt):
@@ -46,11 +66,22 @@ class OneLineErrors(TyperGroup):
 
 app = typer.Typer(
     cls=OneLineErrors,
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     help="Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ...",
 )
+MIN_WIDTH, MAX_WIDTH = 40, 1000
+
+
+def usable_columns() -> bool:
+    """Whether $COLUMNS is a width a table can be laid out in."""
+    text = os.environ.get("COLUMNS", "")
+    return text.isascii() and text.isdigit() and MIN_WIDTH <= int(text) <= MAX_WIDTH
+
+
+if "COLUMNS" in os.environ and not usable_columns():
+    # COLUMNS=0 would print nothing and COLUMNS=1 a character a line: ask the terminal instead.
+    del os.environ["COLUMNS"]
 stdout = Console()
 stderr = Console(stderr=True)
 if not stdout.is_terminal and "COLUMNS" not in os.environ:
@@ -95,10 +126,11 @@ def setting_options(arguments: dict) -> dict:
     return {name: value for name, value in arguments.items() if name in config.SETTINGS}
 
 
-def gather_settings(config_file: Optional[Path], given: dict) -> tuple[dict, Optional[list[int]]]:
-    """Config file, then command line; returns the settings and the seed list, if any."""
-    if "seed" in given and "seeds" in given:
-        fail(f"Invalid value for --seeds: {given['seeds']!r} (give either --seed or --seeds, not both)")
+def gather_settings(config_file: Optional[Path], flags: dict) -> tuple[dict, Optional[list[int]]]:
+    """Config file, then command line (`flags`, as typed); returns the settings and the seed list, if any."""
+    if flags.get("seed") is not None and flags.get("seeds") is not None:
+        fail(f"Invalid value for --seeds: {config.shown(flags['seeds'])} (give either --seed or --seeds, not both)")
+    given = parse_options(flags)
     try:
         settings = config.load(config_file) if config_file is not None else {}
     except config.ConfigError as error:
@@ -117,16 +149,27 @@ def plot_path_or_fail(path: Optional[Path]) -> Optional[Path]:
         fail(str(error))
 
 
-def resolve_or_fail(settings: dict) -> config.Experiment:
+def resolve_or_fail(settings: dict, models: int = 1) -> config.Experiment:
+    """The experiment `settings` describe, refused now if `models` of it would not fit in memory."""
     try:
-        return config.resolve(settings)
+        experiment = config.resolve(settings)
+        budget.check(experiment, runner.network_layers(experiment), models)
     except config.ConfigError as error:
         fail(str(error))
+    return experiment
+
+
+def save_plot(path: Path, curves: dict, title: str) -> None:
+    try:
+        plot.save(path, curves, title)
+    except OSError as error:
+        fail(f"could not write {path}: {error.strerror or error}", code=1)
 
 
 def print_json(document) -> None:
-    """One line, so that a shell loop's output is JSON Lines."""
-    print(json.dumps(document, ensure_ascii=False))
+    """One line, so that a shell loop's output is JSON Lines; escaped where stdout is not UTF-8."""
+    utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+    print(json.dumps(document, ensure_ascii=not utf8))
 
 
 def progress_bar(shown: bool) -> Progress:
@@ -190,9 +233,8 @@ def run(
     quiet: Quiet = False,
 ):
     """Train one framing on the echo sequence (or another task) and show what it learned."""
-    given = parse_options(setting_options(locals()))
-    settings, seed_list = gather_settings(config_file, given)
-    experiment = resolve_or_fail(settings)
+    settings, seed_list = gather_settings(config_file, setting_options(locals()))
+    experiment = resolve_or_fail(settings, models=len(seed_list or [0]))
     plot_file = plot_path_or_fail(plot_file)
 
     if not as_json:
@@ -211,7 +253,7 @@ def run(
 
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
-        plot.save(plot_file, curves, settings_title(experiment, seed_list))
+        save_plot(plot_file, curves, settings_title(experiment, seed_list))
     if as_json:
         print_json(report.seeds_json(results, with_history=per_seed) if seed_list else report.run_json(results[0]))
     elif seed_list:
@@ -243,10 +285,10 @@ def compare(
     quiet: Quiet = False,
 ):
     """Train every framing on the same settings and show them side by side."""
-    given = parse_options(setting_options(locals()))
-    settings, seed_list = gather_settings(config_file, given)
+    settings, seed_list = gather_settings(config_file, setting_options(locals()))
     # Every framing keeps its own default epochs and batch size unless they are given.
-    experiments = [resolve_or_fail({**settings, "architecture": f.name}) for f in architectures.REGISTRY]
+    models = len(seed_list or [0])
+    experiments = [resolve_or_fail({**settings, "architecture": f.name}, models) for f in architectures.REGISTRY]
     seed_list = seed_list or [experiments[0].seed]
     plot_file = plot_path_or_fail(plot_file)
 
@@ -259,7 +301,7 @@ def compare(
     title = f"All framings, task {e.task}, {e.layers} × {e.cell}, length {e.length}, seeds {seeds_label(seed_list)}"
     if plot_file is not None:
         curves = {r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes}
-        plot.save(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
+        save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
     if as_json:
         print_json({"seeds": seed_list, "framings": [report.seeds_json(results, with_history=False) for results in outcomes]})
         return
@@ -293,17 +335,25 @@ def sweep_command(
         axes = grid.load(config_file) if config_file is not None else {}
         axes.update({name: grid.parse_option(name, text) for name, text in flags.items() if text is not None})
         seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
-        points = grid.points(axes)
+        points = grid.points(axes, len(seed_list))
+        for point in points:
+            budget.check(point, runner.network_layers(point), len(seed_list))
         results_file = ResultsFile(out) if out is not None else None
-        recorded = results_file.recorded() if results_file else {}
     except config.ConfigError as error:
         fail(str(error))
     plot_file = plot_path_or_fail(plot_file)
+    try:
+        recorded = results_file.open() if results_file else {}  # the last check: it may create the file
+    except config.ConfigError as error:
+        fail(str(error))
 
     total = len(points) * len(seed_list)
-    with progress_bar(shown=not (as_json or quiet)) as progress:
+    with results_file or contextlib.nullcontext(), progress_bar(shown=not (as_json or quiet)) as progress:
         bar = progress.add_task("sweep", total=total, status="runs")
-        outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: progress.advance(bar, n))
+        try:
+            outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: progress.advance(bar, n))
+        except ResultsWriteError as error:
+            fail(str(error), code=1)
 
     table = sweep.aggregate(outcome.rows)
     if plot_file is not None and not outcome.curves:
@@ -311,7 +361,7 @@ def sweep_command(
     elif plot_file is not None:
         varying = report.varying_axes([point.to_dict() for point, _ in outcome.curves])
         curves = {report.setting_label(point.to_dict(), varying): curve for point, curve in outcome.curves}
-        plot.save(plot_file, curves, f"sweep of {total} runs: median loss over seeds, runs trained now")
+        save_plot(plot_file, curves, f"sweep of {total} runs: median loss over seeds, runs trained now")
     if as_json:
         print_json({"runs": total, "trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None, "settings": table})
         return
@@ -395,5 +445,26 @@ def list_architectures(
     stdout.print(report.architectures_table(descriptions, length))
 
 
+SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+
 def main():
-    app()
+    # A terminal or log that cannot show ×, ² or █ gets a stand-in, not a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        try:
+            app()
+        finally:
+            sys.stdout.flush()
+    except (OutputFailed, OSError) as failure:
+        error = failure.args[0] if isinstance(failure, OutputFailed) else failure
+        if not isinstance(error, OSError) or error.errno not in OUTPUT_ERRORS:
+            raise
+        # Keep Python from failing again when it flushes stdout on the way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if error.errno == errno.EPIPE:
+            sys.exit(SIGPIPE_EXIT)  # the reader left (`| head`): stop quietly, as Unix tools do
+        print(f"Error: could not write the output: {error.strerror}", file=sys.stderr)
+        sys.exit(1)

@@ -18,6 +18,7 @@ where it enters, so an error can name the file and key or the option.
 """
 
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,11 +49,37 @@ class Experiment:
         return asdict(self)
 
 
-def whole_number(minimum: int) -> Callable:
+# The largest value each whole-number setting takes: far past what a lesson or a
+# sweep needs, and small enough that the arrays a run builds fit in memory
+# (the memory each run needs is then estimated in `budget`).
+LIMITS = {
+    "layers": 100,
+    "length": 10_000,
+    "neurons": 10_000,
+    "epochs": 1_000_000,
+    "batch_size": 1_000_000,
+    "seed": seeds.MAX_SEED,
+}
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes '٣' and '5_000'
+DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE)
+SHOWN_CHARACTERS = 100
+
+
+def shown(value) -> str:
+    """A value as the user gave it (quoted if text), cut short when it would flood the line."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    return f"{text[:SHOWN_CHARACTERS]}… ({len(text)} characters)"
+
+
+def whole_number(minimum: int, maximum: int) -> Callable:
     def check(value):
         if isinstance(value, bool) or not isinstance(value, int):
             return "must be an integer"
-        return f"must be at least {minimum}" if value < minimum else None
+        if value < minimum:
+            return f"must be at least {minimum}"
+        return f"must be at most {maximum:,}" if value > maximum else None
 
     return check
 
@@ -102,13 +129,13 @@ SETTINGS = {
     "architecture": (str, architecture_check),
     "task": (str, task_check),
     "cell": (str, cell_check),
-    "layers": (int, whole_number(1)),
-    "length": (int, whole_number(1)),
-    "neurons": (int, whole_number(1)),
-    "epochs": (int, whole_number(1)),
-    "batch_size": (int, whole_number(1)),
+    "layers": (int, whole_number(1, LIMITS["layers"])),
+    "length": (int, whole_number(1, LIMITS["length"])),
+    "neurons": (int, whole_number(1, LIMITS["neurons"])),
+    "epochs": (int, whole_number(1, LIMITS["epochs"])),
+    "batch_size": (int, whole_number(1, LIMITS["batch_size"])),
     "learning_rate": (float, positive_number),
-    "seed": (int, whole_number(0)),
+    "seed": (int, whole_number(0, LIMITS["seed"])),
     "seeds": (str, seeds_check),
 }
 DEFAULTS = {"task": "echo", "cell": "lstm", "layers": 1, "length": 5, "learning_rate": 0.001, "seed": 0}
@@ -125,11 +152,20 @@ def problem(name: str, value) -> str | None:
 
 
 def convert(name: str, text: str):
-    """`text` as the type of setting `name`, or unchanged when it is not of that type."""
-    try:
-        return SETTINGS[name][0](text)
-    except ValueError:
-        return text  # `problem` will say what type was expected
+    """`text` as the type of setting `name`, or unchanged when it is not of that type.
+
+    `problem` then says what type was expected, or that a number is out of range.
+    """
+    kind, number = SETTINGS[name][0], text.strip()
+    if kind is int and WHOLE_NUMBER.fullmatch(number):
+        # Past a hundred digits the exact value does not matter (it is out of range),
+        # and Python refuses to convert strings of thousands of digits.
+        if len(number) > 100:
+            return -(10**100) if number.startswith("-") else 10**100
+        return int(number)
+    if kind is float and DECIMAL.fullmatch(number):
+        return float(number)
+    return text
 
 
 def parse_option(name: str, text: str):
@@ -137,7 +173,7 @@ def parse_option(name: str, text: str):
     value = convert(name, text)
     reason = problem(name, value)
     if reason:
-        raise ConfigError(f"Invalid value for {option(name)}: {text!r} ({reason})")
+        raise ConfigError(f"Invalid value for {option(name)}: {shown(text)} ({reason})")
     return seeds.expand(value) if name == "seeds" else value
 
 
@@ -146,9 +182,11 @@ def read_toml(path: Path) -> dict:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"Invalid value for --config: {str(path)!r} (no such file)") from None
-    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as error:
-        raise ConfigError(f"Invalid value for --config: {str(path)!r} ({error.__class__.__name__})") from None
+        raise ConfigError(f"Invalid value for --config: {shown(str(path))} (no such file)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Invalid value for --config: {shown(str(path))} (not UTF-8 text)") from None
+    except OSError as error:  # a folder, no permission, a name too long, a symlink loop...
+        raise ConfigError(f"Invalid value for --config: {shown(str(path))} ({error.strerror or error})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -11,12 +11,15 @@ or a single value.
 """
 
 import itertools
+import math
 
 from lstm_echo import architectures, config, seeds, tasks
 from lstm_echo.config import ConfigError, Experiment
 
 # The settings a sweep varies, in the order its tables and files list them.
 AXES = ("architecture", "task", "cell", "layers", "length", "neurons", "epochs", "batch_size", "learning_rate")
+MAX_VALUES = 10_000  # in one list or range
+MAX_RUNS = 1_000_000  # settings × seeds in one sweep
 
 
 class GridError(ValueError):
@@ -31,18 +34,38 @@ def items(name: str, text: str) -> list:
         if not item:
             raise GridError("an item of the list is empty")
         low, dash, high = item.partition("-")
-        if dash and config.SETTINGS[name][0] is int:
-            if not (low.isdigit() and high.isdigit()):
-                raise GridError(f"{item!r} is not a range like 4-6")
-            if int(high) < int(low):
-                raise GridError(f"the range {item} runs backwards")
-            values.extend(range(int(low), int(high) + 1))
-            continue
-        value = config.convert(name, item)
-        reason = config.problem(name, value)
-        if reason:
-            raise GridError(f"{item!r} {reason}")
-        values.append(canonical(name, value))
+        if low and dash and config.SETTINGS[name][0] is int:
+            values.extend(number_range(name, item, low, high))
+        else:
+            values.append(checked(name, item, config.convert(name, item)))
+        if len(values) > MAX_VALUES:
+            raise GridError(f"more than {MAX_VALUES:,} values")
+    return distinct(values)
+
+
+def number_range(name: str, item: str, low: str, high: str) -> range:
+    """`4-6` as 4, 5, 6; each end passes the setting's own check, so every value between does."""
+    first, last = config.convert(name, low), config.convert(name, high)
+    if not (isinstance(first, int) and isinstance(last, int)):
+        raise GridError(f"{config.shown(item)} is not a range like 4-6")
+    checked(name, low, first)
+    checked(name, high, last)
+    if last < first:
+        raise GridError(f"the range {item} runs backwards")
+    if last - first >= MAX_VALUES:
+        raise GridError(f"more than {MAX_VALUES:,} values")
+    return range(first, last + 1)
+
+
+def checked(name: str, text: str, value):
+    """`value` (typed as `text`) in its one spelling, if setting `name` accepts it."""
+    reason = config.problem(name, value)
+    if reason:
+        raise GridError(f"{config.shown(text)} {reason}")
+    return canonical(name, value)
+
+
+def distinct(values: list) -> list:
     if len(set(values)) != len(values):
         raise GridError("a value is listed twice")
     return values
@@ -74,11 +97,13 @@ def axis_from_file(name: str, value) -> list:
     values = value if isinstance(value, list) else [value]
     if not values:
         raise GridError("is an empty list")
+    if len(values) > MAX_VALUES:
+        raise GridError(f"has more than {MAX_VALUES:,} values")
     for v in values:
         reason = config.problem(name, v)
         if reason:
-            raise GridError(f"{reason}, got {v!r}")
-    return [float(v) if name == "learning_rate" else canonical(name, v) for v in values]
+            raise GridError(f"{reason}, got {config.shown(v)}")
+    return distinct([float(v) if name == "learning_rate" else canonical(name, v) for v in values])
 
 
 def load(path) -> dict:
@@ -94,10 +119,18 @@ def load(path) -> dict:
     return grid
 
 
-def points(grid: dict) -> list[Experiment]:
-    """One resolved experiment per point of the grid, seeds aside (the caller runs those)."""
+def points(grid: dict, seed_count: int = 1) -> list[Experiment]:
+    """One resolved experiment per point of the grid, seeds aside (the caller runs those).
+
+    Points that resolve to the same experiment (the framing's default spelled
+    out, say) are kept once. A grid of more than MAX_RUNS runs is refused
+    before any point is built.
+    """
     if not grid.get("architecture"):
         raise ConfigError("Missing architecture: give ARCH or a --config that names one")
     axes = [name for name in AXES if grid.get(name)]
+    runs = math.prod(len(grid[name]) for name in axes) * seed_count
+    if runs > MAX_RUNS:
+        raise ConfigError(f"The sweep has {runs:,} runs (settings × seeds); at most {MAX_RUNS:,}: shorten a list")
     combos = itertools.product(*(grid[name] for name in axes))
-    return [config.resolve(dict(zip(axes, combo))) for combo in combos]
+    return list(dict.fromkeys(config.resolve(dict(zip(axes, combo))) for combo in combos))

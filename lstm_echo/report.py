@@ -3,9 +3,8 @@
 import math
 from dataclasses import asdict
 
-from rich import box
+from rich import box, table
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
 from lstm_echo import seeds
@@ -14,7 +13,38 @@ from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
 from lstm_echo.runner import RunResult, layer_rows
-from lstm_echo.verdict import one_decimal
+
+
+class Table(table.Table):
+    """rich's Table, laid out so that no number is ever cut to '…'.
+
+    Headers and text wrap at spaces; when even that leaves a column narrower
+    than its longest number (a very narrow terminal), each row is printed as a
+    paragraph of `Header value` pairs instead.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("collapse_padding", True)  # one space between columns, not two
+        kwargs.setdefault("pad_edge", False)
+        kwargs.setdefault("show_edge", False)
+        super().__init__(*args, **kwargs)
+
+    def add_column(self, *args, **kwargs):
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
+
+    def __rich_console__(self, console, options):
+        if self.columns and self.__rich_measure__(console, options).minimum > options.max_width:
+            yield from self.paragraphs()
+        else:
+            yield from super().__rich_console__(console, options)
+
+    def paragraphs(self):
+        """Each row as `first cell: Header value, Header value, ...`, wrapped at spaces."""
+        headers = [" ".join(str(column.header).split()) for column in self.columns]
+        for first, *rest in zip(*(list(column.cells) for column in self.columns)):
+            pairs = [Text.assemble(header, " ", cell) for header, cell in zip(headers[1:], rest) if str(cell)]
+            yield Text.assemble(Text.assemble(first, style="bold"), ": ", Text(", ").join(pairs))
 
 
 def shape_text(shape) -> str:
@@ -55,7 +85,7 @@ def model_summary(title: str, rows: list[dict]) -> Group:
 def params_table(framing: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> Group:
     """Every layer's formula, the formula with these numbers, and the result."""
     rows = layer_rows(framing.layers(length, neurons, cell, depth))
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Layer")
     table.add_column("Output shape")
     table.add_column("Arithmetic")
@@ -127,18 +157,20 @@ def architectures_table(descriptions: list[dict], length: int) -> Table:
 
 
 def predictions_table(result: RunResult) -> Group:
+    """Every step's prediction and error, marked ✓ when within the verdict's tolerance."""
+    tolerance = result.verdict.tolerance
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Step", "Input", "Expected", "Predicted", "Rounded", "Abs error"):
+    for column in ("Step", "Input", "Expected", "Predicted", "Abs error", f"< {tolerance:g}"):
         table.add_column(column, justify="right")
     for step, (given, want, got) in enumerate(zip(result.inputs, result.expected, result.predictions)):
-        ok = one_decimal(want) == one_decimal(got)
+        ok = abs(got - want) < tolerance
         table.add_row(
             str(step),
             short(given),
             short(want),
             f"{got:.4f}",
-            Text(one_decimal(got), style="green" if ok else "bold red"),
             f"{abs(got - want):.4f}",
+            Text("✓", style="green") if ok else Text("✗", style="bold red"),
         )
     return Group(Text("Predictions", style="bold"), table)
 
@@ -148,13 +180,31 @@ def loss_curve_line(history: list[float]) -> Text:
     return Text("loss ") + Text(sparkline(history), style="cyan") + Text(f" {history[0]:.3g} → {history[-1]:.3g} (log scale)")
 
 
+def verdict_words(task: str) -> tuple[str, str]:
+    return ("echoed", "did not echo") if task == "echo" else (f"learned {task}", f"did not learn {task}")
+
+
+def hint(result: RunResult) -> str:
+    """What to try next, from how the loss ended: still falling, or levelled off."""
+    e, history = result.experiment, result.loss_history
+    # Falling: down by more than 1% over the last tenth of the epochs (at least the last one).
+    earlier = history[min(int(len(history) * 0.9), len(history) - 2)] if len(history) > 1 else float("nan")
+    if history and history[-1] < 0.99 * earlier:
+        step = f"the loss was still falling: try --epochs {min(2 * e.epochs, 1_000_000)}"
+    else:
+        step = f"the loss had levelled off: try --neurons {min(2 * e.neurons, 10_000)} or another --seed"
+    return f"{step}; --seeds 20 shows how often this setting learns"
+
+
 def verdict_line(result: RunResult) -> Text:
-    v, task = result.verdict, result.experiment.task
-    word = ("echoed", "did not echo") if task == "echo" else (f"learned {task}", f"did not learn {task}")
+    v = result.verdict
+    word = verdict_words(result.experiment.task)
     head = Text(word[0] if v.echoed else word[1], style="bold green" if v.echoed else "bold red")
-    return head + Text(
-        f": {v.steps_correct}/{v.steps} steps correct at one decimal\n"
-        f"final loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
+    text = head + Text(f": {v.steps_correct}/{v.steps} steps within {v.tolerance:g} of the target")
+    if not v.echoed:
+        text += Text(f"; worst: step {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
+    return text + Text(
+        f"\nfinal loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
         f"trained in {result.timings['train_seconds']:.2f} s (+{result.timings['compile_seconds']:.2f} s compile)\n"
     ) + loss_curve_line(result.loss_history)
 
@@ -272,10 +322,10 @@ def compare_table(outcomes: list[list[RunResult]], title: str) -> Group:
     many = len(outcomes[0]) > 1
     learned = "Echoed" if outcomes[0][0].experiment.task == "echo" else "Learned"
     loss_columns = ("Median loss", "Worst loss", learned) if many else ("Final loss", "Steps ok", learned)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Framing", no_wrap=True)
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Framing")
     for column in ("Params", "Epochs", "Batch", *loss_columns, "Train s"):
-        table.add_column(column, justify="right", no_wrap=True)
+        table.add_column(column, justify="right")
     for results in outcomes:
         first, s = results[0], summarize(results)
         if many:
@@ -308,11 +358,11 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
     """One row per setting of a sweep, over its seeds; settings shared by every row go in the title."""
     varying = varying_axes(rows)
     shared = ", ".join(f"{SWEEP_AXES[n].lower()} {rows[0][n]}" for n in SWEEP_AXES if n not in varying)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD)
     for name in varying:
-        table.add_column(SWEEP_AXES[name], no_wrap=True, justify="left" if name == "architecture" else "right")
+        table.add_column(SWEEP_AXES[name], justify="left" if name == "architecture" else "right")
     for column in ("Runs", "Echoed", "Median loss", "Worst loss", "s/run"):
-        table.add_column(column, justify="right", no_wrap=True)
+        table.add_column(column, justify="right")
     for r in rows:
         table.add_row(
             *(str(r[name]) for name in varying),
@@ -326,7 +376,7 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
 def timedistributed_report(answer: dict) -> Group:
     """Side by side: TimeDistributed(Dense(1)) and a plain Dense(1), as Keras counts and runs them."""
     wrapped, plain = answer["time_distributed"], answer["dense"]
-    params = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    params = Table(box=box.SIMPLE_HEAD)
     for column in ("Layer", "With TimeDistributed", "Params", "Plain Dense", "Params"):
         params.add_column(column, justify="right" if column == "Params" else "left")
     for i, (a, b) in enumerate(zip(wrapped["layers"], plain["layers"])):
@@ -337,7 +387,7 @@ def timedistributed_report(answer: dict) -> Group:
     params.add_section()
     params.add_row("Total", "", f"{wrapped['total_params']:,}", "", f"{plain['total_params']:,}", style="bold")
 
-    outputs = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    outputs = Table(box=box.SIMPLE_HEAD)
     for column in ("Step", "Input", "TimeDistributed(Dense(1))", "Dense(1)", "Difference"):
         outputs.add_column(column, justify="right")
     for step, (x, a, b) in enumerate(zip(answer["inputs"], wrapped["outputs"], plain["outputs"])):

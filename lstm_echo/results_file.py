@@ -1,16 +1,27 @@
-"""A sweep's output file: one line per run, appended and flushed as each run ends.
+"""A sweep's output file: one line per run, appended and flushed as each setting ends.
 
 `.jsonl` holds one JSON object per line; `.csv` a header and one row per run.
 A run is keyed on its full settings, so a sweep re-run with the same file
-skips what is already recorded. Each line goes out in one write, so a killed
-sweep leaves whole lines; a torn last line (from a crash mid-write) is cut
-off when the file is opened again.
+skips what is already recorded.
+
+What the file promises:
+- It is only ever appended to, cut or locked once every line of it (bar a
+  torn last line) reads as a results row: a file lstm-echo did not write is
+  refused untouched.
+- Each batch of lines goes out in one write and is fsynced; a write that fails
+  (disk full, file too large) is cut back off, so every line is whole.
+- A torn last line (from a crash mid-write) is cut off before the next write,
+  not when the file is read.
+- One process writes at a time: the file is locked while a sweep uses it.
 """
 
 import csv
+import fcntl
 import io
 import json
+import math
 import os
+import stat
 from pathlib import Path
 
 from lstm_echo import config
@@ -22,7 +33,15 @@ SETTING_COLUMNS = (
 RESULT_COLUMNS = (
     "final_loss", "echoed", "steps_correct", "steps", "max_error", "seconds", "models_trained_together", "predictions",
 )
+COLUMNS = SETTING_COLUMNS + RESULT_COLUMNS
 FORMATS = (".jsonl", ".csv")
+# How every line the tool writes begins; a torn line that begins so is ours.
+JSONL_START = '{"architecture": "'
+CSV_HEADER = ",".join(COLUMNS)
+
+
+class ResultsWriteError(RuntimeError):
+    """A results line could not be written (and what was written of it was removed)."""
 
 
 def key(settings: dict) -> tuple:
@@ -34,66 +53,199 @@ def experiment_key(experiment: Experiment) -> tuple:
     return key(experiment.to_dict())
 
 
-def typed(row: dict) -> dict:
-    """A CSV row with its numbers and flags back in their types."""
+def number_or_none(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
+
+
+def whole(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def checked_row(row) -> dict:
+    """`row` if it is a results row: every column there, every setting valid, every result typed."""
+    if not isinstance(row, dict):
+        raise ValueError("not a JSON object")
+    missing = [name for name in COLUMNS if name not in row]
+    if missing:
+        raise ValueError(f"no {missing[0]!r}")
+    for name in SETTING_COLUMNS:
+        reason = config.problem(name, row[name])
+        if reason:
+            raise ValueError(f"{name} {reason}")
+    number_or_none(row["final_loss"])
+    number_or_none(row["max_error"])
+    number_or_none(row["seconds"])
+    for name in ("steps_correct", "steps", "models_trained_together"):
+        whole(row[name])
+    if not isinstance(row["echoed"], bool):
+        raise ValueError(f"echoed {row['echoed']!r} is not true or false")
+    if not isinstance(row["predictions"], list):
+        raise ValueError("predictions is not a list")
+    for prediction in row["predictions"]:
+        number_or_none(prediction)
+    return row
+
+
+def csv_row(line: str) -> dict:
+    """A CSV line of ours, back in the types the JSON row has."""
+    (cells,) = csv.reader([line])
+    if len(cells) != len(COLUMNS):
+        raise ValueError(f"{len(cells)} fields, not {len(COLUMNS)}")
+    row = dict(zip(COLUMNS, cells))
 
     def number(text):
-        return float(text) if text != "" else None
+        value = float(text) if text not in ("", "None") else None
+        return value if value is None or math.isfinite(value) else None
 
-    return {
+    try:
+        typed = {name: config.convert(name, row[name]) for name in SETTING_COLUMNS}
+        return {
+            **typed,
+            "final_loss": number(row["final_loss"]),
+            "echoed": {"true": True, "false": False}[row["echoed"].lower()],
+            "steps_correct": int(row["steps_correct"]),
+            "steps": int(row["steps"]),
+            "max_error": number(row["max_error"]),
+            "seconds": float(row["seconds"]),
+            "models_trained_together": int(row["models_trained_together"]),
+            "predictions": [number(p) for p in row["predictions"].split(" ")] if row["predictions"] else [],
+        }
+    except KeyError as error:
+        raise ValueError(f"echoed {error} is not true or false") from None
+
+
+def csv_line(row: dict) -> str:
+    buffer = io.StringIO()
+    flat = {
         **row,
-        **dict(zip(SETTING_COLUMNS, key(row))),
-        "final_loss": number(row["final_loss"]), "echoed": row["echoed"] == "True",
-        "steps_correct": int(row["steps_correct"]), "steps": int(row["steps"]), "max_error": number(row["max_error"]),
-        "seconds": float(row["seconds"]), "models_trained_together": int(row["models_trained_together"]),
-        "predictions": [number(p) for p in row["predictions"].split(" ")] if row["predictions"] else [],
+        "echoed": "true" if row["echoed"] else "false",
+        "predictions": " ".join("" if p is None else repr(p) for p in row["predictions"]),
     }
+    csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n").writerow(flat)
+    return buffer.getvalue()
 
 
 class ResultsFile:
+    """`--out FILE`: checked by name at once, then opened (read, checked, locked) by `open`."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.format = self.path.suffix.lower()
-        if self.format not in FORMATS:
-            raise ConfigError(f"Invalid value for --out: {str(path)!r} (the name must end in .jsonl or .csv)")
-        if not self.path.parent.is_dir():
-            raise ConfigError(f"Invalid value for --out: {str(path)!r} (no folder {str(self.path.parent)!r})")
-        if self.path.is_dir():
-            raise ConfigError(f"Invalid value for --out: {str(path)!r} (is a folder)")
-
-    def recorded(self) -> dict[tuple, dict]:
-        """The runs already in the file, by key; a torn last line is cut off once the rest reads as ours."""
-        if not self.path.exists():
-            return {}
-        text = self.path.read_text(encoding="utf-8")
-        whole = text[: text.rfind("\n") + 1]
+        self.shown = config.shown(str(path))
+        name = self.path.name.lower()
+        self.format = next((suffix for suffix in FORMATS if name.endswith(suffix)), None)
+        if self.format is None:
+            self.refuse("the name must end in .jsonl or .csv")
+        self.descriptor: int | None = None
+        self.torn_from: int | None = None  # where a torn last line starts, cut before the first write
         try:
-            if self.format == ".jsonl":
-                rows = [json.loads(line) for line in whole.splitlines() if line.strip()]
-            else:
-                rows = [typed(row) for row in csv.DictReader(io.StringIO(whole))]
-            recorded = {key(row): row for row in rows}
-        except (KeyError, ValueError, TypeError) as error:
-            raise ConfigError(f"Invalid value for --out: {str(self.path)!r} (not a results file of lstm-echo: {error})") from None
-        if whole != text:
-            with open(self.path, "r+", encoding="utf-8") as f:
-                f.truncate(len(whole.encode("utf-8")))
+            folder = os.stat(self.path.parent)
+            target = os.stat(self.path) if os.path.lexists(self.path) else None
+        except OSError as error:
+            self.refuse(error.strerror or str(error))
+        if not stat.S_ISDIR(folder.st_mode):
+            self.refuse(f"{str(self.path.parent)!r} is not a folder")
+        if target is not None and not stat.S_ISREG(target.st_mode):
+            self.refuse("not a regular file" if not stat.S_ISDIR(target.st_mode) else "is a folder")
+
+    def refuse(self, reason: str):
+        raise ConfigError(f"Invalid value for --out: {self.shown} ({reason})")
+
+    def open(self) -> dict[tuple, dict]:
+        """Lock the file (creating it if new) and read the runs it holds, by key.
+
+        Call it after every other check: it creates a new file, though it
+        changes nothing in an existing one.
+        """
+        created = False
+        try:
+            try:
+                descriptor = os.open(self.path, os.O_RDWR)
+            except FileNotFoundError:
+                descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+                created = True
+        except OSError as error:
+            self.refuse(error.strerror or str(error))
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                self.refuse("not a regular file")
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.refuse("another lstm-echo process is writing to it; wait for it to finish")
+            recorded = self.read(descriptor)
+        except BaseException:
+            os.close(descriptor)
+            if created:
+                os.unlink(self.path)
+            raise
+        self.descriptor = descriptor
         return recorded
 
-    def append(self, row: dict) -> None:
-        """Add one run as one line, written whole and flushed to disk."""
-        new = not self.path.exists() or self.path.stat().st_size == 0
+    def read(self, descriptor: int) -> dict[tuple, dict]:
+        """Every whole line as a row; a file that is not ours is refused untouched."""
+        recorded, offset, number = {}, 0, 0
+        with open(os.dup(descriptor), "rb") as file:
+            for number, raw in enumerate(file, start=1):
+                if not raw.endswith(b"\n"):
+                    self.check_torn(raw, rows_before=number - 1)
+                    self.torn_from = offset
+                    break
+                offset += len(raw)
+                try:
+                    line = raw.decode("utf-8")
+                    if self.format == ".csv" and number == 1:
+                        if line.rstrip("\r\n") != CSV_HEADER:
+                            raise ValueError("not lstm-echo's header")
+                        continue
+                    row = checked_row(json.loads(line)) if self.format == ".jsonl" else csv_row(line)
+                except (ValueError, RecursionError) as error:
+                    self.refuse(f"not a results file of lstm-echo: line {number}: {str(error)[:80]}")
+                recorded[key(row)] = row
+        return recorded
+
+    def check_torn(self, tail: bytes, rows_before: int) -> None:
+        """A last line without its newline is ours if lines of ours came before it, or it starts as
+        every line of ours does (so a lone torn line shorter than that start is refused, never cut)."""
+        start = (CSV_HEADER if self.format == ".csv" else JSONL_START).encode()
+        if rows_before == 0 and not tail.startswith(start):
+            self.refuse("not a results file of lstm-echo: its only line is not a results row")
+
+    def append(self, rows: list[dict]) -> None:
+        """Add runs as whole lines in one write, synced to disk; a failed write is cut back off."""
+        assert self.descriptor is not None, "open() the file first"
+        if self.torn_from is not None:
+            os.ftruncate(self.descriptor, self.torn_from)
+            self.torn_from = None
+        size = os.lseek(self.descriptor, 0, os.SEEK_END)
         if self.format == ".jsonl":
-            line = json.dumps(row, ensure_ascii=False) + "\n"
+            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         else:
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=SETTING_COLUMNS + RESULT_COLUMNS, lineterminator="\n")
-            if new:
-                writer.writeheader()
-            flat = {**row, "predictions": " ".join("" if p is None else repr(p) for p in row["predictions"])}
-            writer.writerow(flat)
-            line = buffer.getvalue()
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+            text = (CSV_HEADER + "\n" if size == 0 else "") + "".join(map(csv_line, rows))
+        data = text.encode("utf-8")
+        try:
+            written = 0
+            while written < len(data):
+                written += os.write(self.descriptor, data[written:])
+            os.fsync(self.descriptor)
+        except OSError as error:
+            os.ftruncate(self.descriptor, size)
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ResultsWriteError(f"could not write to {self.path}: {reason}; the unfinished line was removed") from None
+
+    def close(self) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)  # releases the lock
+            self.descriptor = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+

@@ -13,29 +13,45 @@ from dataclasses import dataclass
 import numpy as np
 
 
+MAX_SEED = 2**32 - 1
+MAX_SEEDS = 100_000  # models in one run: each keeps its own weights, Adam state and loss history
+
+
 class SeedsError(ValueError):
     """Why a seed set cannot be used, for the caller to name its source."""
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits only, and few enough to convert: '²'.isdigit() is true too."""
+    return text.isascii() and text.isdigit() and len(text) <= 20
 
 
 def first_n(count: int) -> list[int]:
     if count < 1:
         raise SeedsError("a count of seeds must be at least 1")
+    if count > MAX_SEEDS:
+        raise SeedsError(f"at most {MAX_SEEDS:,} seeds")
     return list(range(count))
 
 
 def parse(text: str) -> list[int]:
     text = text.strip()
-    if text.isdigit():
+    if is_number(text):
         return first_n(int(text))
-    seeds = []
+    ranges = []
     for item in text.split(","):
         low, dash, high = item.strip().partition("-")
-        if not low.isdigit() or (dash and not high.isdigit()):
-            raise SeedsError(f"{item.strip()!r} is not a seed or a range like 0-19")
+        if not is_number(low) or (dash and not is_number(high)):
+            raise SeedsError(f"{item.strip()[:20]!r} is not a seed or a range like 0-19")
         first, last = int(low), int(high) if dash else int(low)
         if last < first:
             raise SeedsError(f"the range {item.strip()} runs backwards")
-        seeds.extend(range(first, last + 1))
+        if last > MAX_SEED:
+            raise SeedsError(f"a seed is at most {MAX_SEED}")
+        ranges.append(range(first, last + 1))
+    if sum(map(len, ranges)) > MAX_SEEDS:  # counted before a list is built
+        raise SeedsError(f"at most {MAX_SEEDS:,} seeds")
+    seeds = [seed for r in ranges for seed in r]
     if len(set(seeds)) != len(seeds):
         raise SeedsError("a seed is listed twice")
     return seeds
@@ -50,6 +66,8 @@ def expand(value) -> list[int]:
     if isinstance(value, str):
         return parse(value)
     if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
+        if len(value) > MAX_SEEDS:
+            raise SeedsError(f"at most {MAX_SEEDS:,} seeds")
         return parse(",".join(map(str, value)))
     raise SeedsError("must be a count, a string like \"0-19\" or a non-empty list of seeds")
 

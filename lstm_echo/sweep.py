@@ -1,7 +1,7 @@
 """A sweep: every point of a grid, once per seed, in one process, recorded as it goes.
 
-The seeds of one point train together in one compiled program; each run is
-then appended to the results file before the next point starts. Runs the file
+The seeds of one point train together in one compiled program; their runs are
+then appended to the results file, in one write, before the next point starts. Runs the file
 already holds are skipped, so a killed sweep resumes where it stopped.
 """
 
@@ -44,17 +44,15 @@ def run(
         if not todo:
             continue
         results = runner.run_seeds(point, todo)
-        for result in results:
-            row = report.run_line(result)
-            if out is not None:
-                out.append(row)
-            rows.append(row)
+        new_rows = [report.run_line(result) for result in results]
+        if out is not None:
+            out.append(new_rows)
+        rows.extend(new_rows)
         trained += len(todo)
         curves.append((point, seeds.median_curve([r.loss_history for r in results])))
         if on_runs is not None:
             on_runs(len(todo))
     return Outcome(rows=rows, trained=trained, skipped=skipped, curves=curves)
-
 
 
 def aggregate(rows: list[dict]) -> list[dict]:

@@ -46,6 +46,6 @@ def parse(text: str) -> Task:
     if text in ("echo", "reverse"):
         return Task(text)
     name, colon, k = text.partition(":")
-    if name == "delay" and colon and k.isdigit() and int(k) >= 1:
+    if name == "delay" and colon and k.isascii() and k.isdigit() and len(k) <= 20 and int(k) >= 1:
         return Task("delay", int(k))
     raise UnknownTask("must be echo, reverse or delay:K with K a whole number of at least 1")

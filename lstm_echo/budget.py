@@ -1,0 +1,108 @@
+"""The memory a training run will need, estimated before it starts (numpy only).
+
+A run that would not fit is refused up front, naming the option to lower,
+instead of swapping for minutes or dying in TensorFlow. The estimate is
+deliberately generous: per model it counts the weights and everything shaped
+like them (gradients, two Adam slots, their updates, the float64 draft of the
+initial weights), the activations the backward pass keeps for one minibatch,
+the sample orders of one chunk of epochs, and the loss history (a float32 in
+the engine, a Python float in the result, text in JSON).
+"""
+
+import math
+import os
+from dataclasses import dataclass
+
+from lstm_echo import architectures
+from lstm_echo.config import ConfigError, Experiment
+from lstm_echo.layers import GATES, LayerSpec
+from lstm_echo.params import total_params
+
+FLOAT = 4
+COPIES_OF_WEIGHTS = 8
+KEPT_PER_ACTIVATION = 3  # the value, its gradient and one XLA temporary
+BYTES_PER_EPOCH = 64
+# What TensorFlow, XLA and the process itself take before any array is made.
+BASELINE = 1_500 * 2**20
+CHUNKS = 50  # as engine.PROGRESS_UPDATES, without importing the engine
+
+
+class TooLarge(ConfigError):
+    """A run that would not fit in memory; the message names the option to lower."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Bytes per model, by the option that drives each part."""
+
+    weights: int  # --neurons (and --layers)
+    activations: int  # --length and --batch-size
+    history: int  # --epochs
+
+    @property
+    def per_model(self) -> int:
+        return self.weights + self.activations + self.history
+
+
+def activation_values(spec: LayerSpec) -> int:
+    """Numbers one sample leaves behind in a layer for the backward pass."""
+    if spec.recurrent:
+        return spec.steps * (GATES[spec.kind] + 2) * spec.units
+    return spec.steps * spec.units
+
+
+def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
+    samples = architectures.get(experiment.architecture).samples(experiment.length)
+    padded = math.ceil(samples / experiment.batch_size) * experiment.batch_size
+    chunk = math.ceil(experiment.epochs / CHUNKS)
+    return Estimate(
+        weights=total_params(layers) * FLOAT * COPIES_OF_WEIGHTS,
+        activations=experiment.batch_size * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION
+        + chunk * padded * FLOAT,
+        history=experiment.epochs * BYTES_PER_EPOCH,
+    )
+
+
+def available_memory() -> int:
+    """Bytes this process may still use: free memory, within a cgroup's limit if lower."""
+    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as limit:
+            available = min(available, int(limit.read()))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 limit ("max"), or not Linux
+    return available
+
+
+def gigabytes(size: float) -> str:
+    return f"{size / 2**30:.1f} GB"
+
+
+def check(experiment: Experiment, layers: list[LayerSpec], models: int, available: int | None = None) -> None:
+    """Raise TooLarge when `models` models of `experiment` would not fit in memory."""
+    available = available_memory() if available is None else available
+    room = available - BASELINE
+    need = estimate(experiment, layers)
+    if models * need.per_model <= room:
+        return
+    if need.per_model > room:
+        part = max(("weights", "activations", "history"), key=lambda name: getattr(need, name))
+        option, value = {
+            "weights": ("--neurons", experiment.neurons),
+            "activations": ("--batch-size", experiment.batch_size) if experiment.batch_size > 1 else ("--length", experiment.length),
+            "history": ("--epochs", experiment.epochs),
+        }[part]
+    else:
+        option, value = "--seeds", f"{models:,} models"
+    lower = f"{option} or --layers" if option == "--neurons" and experiment.layers > 1 else option
+    raise TooLarge(
+        f"Invalid value for {option}: {value} (the run would need about {gigabytes(models * need.per_model + BASELINE)} "
+        f"of memory and {gigabytes(available)} is free: lower {lower})"
+    )

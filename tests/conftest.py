@@ -1,0 +1,41 @@
+"""Helpers shared by the tests: the command line in-process and as a real process."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lstm_echo import runner
+from lstm_echo.cli import app
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def invoke(*args, **kwargs):
+    """The command line in this process, through Typer's runner."""
+    return CliRunner().invoke(app, [str(a) for a in args], **kwargs)
+
+
+def lstm_echo(*args, **kwargs) -> subprocess.CompletedProcess:
+    """The command line as its own process, as a shell runs it."""
+    return subprocess.run([sys.executable, "-m", "lstm_echo", *map(str, args)], capture_output=True, text=True, **kwargs)
+
+
+class Trained(Exception):
+    """Raised by the `no_training` fixture when a command gets as far as training."""
+
+
+def forbid_training(monkeypatch) -> None:
+    """Make any attempt to train raise `Trained`, so a test can prove every check came first."""
+
+    def refuse(*args, **kwargs):
+        raise Trained()
+
+    monkeypatch.setattr(runner, "run_seeds", refuse)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    forbid_training(monkeypatch)
