@@ -80,18 +80,18 @@ def bench_framing(name, repeats, n_seeds):
     one_train = one.train_seconds
     many_wall, many = median_time(lambda: engine_fit(layers, x, y, list(range(n_seeds)), e), repeats)
     one_pred = data.flatten(one.predictions[0])
-    many_echoed = sum(judge(expected, data.flatten(p)).echoed for p in many.predictions)
+    many_echoed = sum(judge(expected, data.flatten(p)).learned for p in many.predictions)
     return {
         "architecture": name,
         "epochs": e.epochs,
         "batch_size": e.batch_size,
         "keras_fit_seconds": keras_seconds,
         "keras_final_loss": float(np.mean((keras_pred - expected) ** 2)),
-        "keras_echoed": judge(expected, keras_pred).echoed,
+        "keras_echoed": judge(expected, keras_pred).learned,
         "engine_seconds": one_wall,
         "engine_train_seconds": one_train,
         "engine_final_loss": float(np.mean((one_pred - expected) ** 2)),
-        "engine_echoed": judge(expected, one_pred).echoed,
+        "engine_echoed": judge(expected, one_pred).learned,
         "seeds": n_seeds,
         "seeds_seconds": many_wall,
         "seeds_train_seconds": many.train_seconds,

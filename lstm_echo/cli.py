@@ -10,6 +10,7 @@ import errno
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,11 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from lstm_echo import architectures, budget, config, grid, plot, report, runner, sweep
+from lstm_echo import architectures, budget, config, grid, plot, report, rows, runner, sweep
 from lstm_echo import seeds as seeds_module
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 from lstm_echo.results_file import ResultsFile, ResultsWriteError
 
+STARTED = time.perf_counter()
 # BadParameter derives from the usage error class that Typer's parser raises for
 # every bad command line (whether Typer bundles click or depends on it).
 UsageError = typer.BadParameter.__base__
@@ -196,20 +198,24 @@ def epoch_reporter(progress: Progress, label: str, experiment: config.Experiment
     return on_progress
 
 
-def seeds_label(seed_list: list[int]) -> str:
-    """`0-19` for a run of consecutive seeds, else the list."""
-    if len(seed_list) > 2 and seed_list == list(range(seed_list[0], seed_list[0] + len(seed_list))):
-        return f"{seed_list[0]}-{seed_list[-1]}"
-    return ",".join(map(str, seed_list))
+def seeds_text(seed_list: list[int]) -> str:
+    return f"seeds {rows.seeds_label(seed_list)}" if len(seed_list) > 1 else f"seed {seed_list[0]}"
+
+
+def network_text(e: config.Experiment) -> str:
+    return f"{e.layers} × {e.cell}" if e.layers > 1 else e.cell
 
 
 def settings_title(e: config.Experiment, seed_list: Optional[list[int]]) -> str:
-    seeds_text = f"seeds {seeds_label(seed_list)}" if seed_list else f"seed {e.seed}"
-    network = f"{e.layers} × {e.cell}" if e.layers > 1 else e.cell
     return (
-        f"{e.architecture} ({network}), task {e.task}: length {e.length}, neurons {e.neurons}, "
-        f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text}"
+        f"{e.architecture} ({network_text(e)}), task {e.task}: length {e.length}, neurons {e.neurons}, "
+        f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text(seed_list or [e.seed])}"
     )
+
+
+def wall_seconds() -> float:
+    """Seconds since the command started, TensorFlow's import included."""
+    return time.perf_counter() - STARTED
 
 
 @app.command()
@@ -238,8 +244,8 @@ def run(
     plot_file = plot_path_or_fail(plot_file)
 
     if not as_json:
-        rows = runner.layer_rows(runner.network_layers(experiment))
-        stdout.print(report.model_summary(settings_title(experiment, seed_list), rows))
+        layer_table = runner.layer_rows(runner.network_layers(experiment))
+        stdout.print(report.model_summary(settings_title(experiment, seed_list), layer_table))
 
     with progress_bar(shown=not (as_json or quiet)) as progress:
         on_progress = epoch_reporter(progress, "training", experiment)
@@ -254,16 +260,21 @@ def run(
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
         save_plot(plot_file, curves, settings_title(experiment, seed_list))
+    run_rows = [rows.run_row(r, with_history=per_seed or not seed_list) for r in results]
+    summary = rows.aggregate(run_rows)
     if as_json:
-        print_json(report.seeds_json(results, with_history=per_seed) if seed_list else report.run_json(results[0]))
+        first = results[0]
+        timings = {**first.timings, "wall_seconds": wall_seconds()}
+        values = {name: [rows.float32_value(v) for v in getattr(first, name)] for name in ("inputs", "expected")}
+        print_json(rows.document(run_rows, **values, network=first.layers, timings=timings))
     elif seed_list:
         if per_seed:
-            stdout.print(report.seeds_table(results))
-        stdout.print(report.seeds_summary(results))
+            stdout.print(report.seeds_table(run_rows))
+        stdout.print(report.seeds_summary(summary[0], results))
     else:
         stdout.print(report.predictions_table(results[0]))
         stdout.print(report.verdict_line(results[0]))
-    if require_echo and not all(r.verdict.echoed for r in results):
+    if require_echo and not all(row["learned"] for row in run_rows):
         raise typer.Exit(NOT_ECHOED)
 
 
@@ -298,14 +309,15 @@ def compare(
             for e in experiments
         ]
     e = experiments[0]
-    title = f"All framings, task {e.task}, {e.layers} × {e.cell}, length {e.length}, seeds {seeds_label(seed_list)}"
+    title = f"All framings ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
     if plot_file is not None:
         curves = {r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes}
         save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
+    run_rows = [rows.run_row(result) for results in outcomes for result in results]
     if as_json:
-        print_json({"seeds": seed_list, "framings": [report.seeds_json(results, with_history=False) for results in outcomes]})
+        print_json(rows.document(run_rows, timings={"wall_seconds": wall_seconds()}))
         return
-    stdout.print(report.compare_table(outcomes, title=title))
+    stdout.print(report.compare_table(rows.aggregate(run_rows), run_rows, title=title))
 
 
 @app.command("sweep")
@@ -321,6 +333,7 @@ def sweep_command(
     learning_rate: Annotated[Optional[str], typer.Option(metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001).")] = None,
     seeds: Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Seeds for every setting: 10 (0..9), 3,7,11 or 0-19 (default 0).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")] = None,
+    per_seed: Annotated[bool, typer.Option("--per-seed", help="With --json: every run's row too, not only each setting's.")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file whose keys may hold lists; options override it.")] = None,
     plot_file: Plot = None,
     as_json: Json = False,
@@ -355,7 +368,7 @@ def sweep_command(
         except ResultsWriteError as error:
             fail(str(error), code=1)
 
-    table = sweep.aggregate(outcome.rows)
+    summary = rows.aggregate(outcome.rows)
     if plot_file is not None and not outcome.curves:
         print(f"Nothing was trained now, so {plot_file} was not written.", file=sys.stderr)
     elif plot_file is not None:
@@ -363,9 +376,10 @@ def sweep_command(
         curves = {report.setting_label(point.to_dict(), varying): curve for point, curve in outcome.curves}
         save_plot(plot_file, curves, f"sweep of {total} runs: median loss over seeds, runs trained now")
     if as_json:
-        print_json({"runs": total, "trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None, "settings": table})
+        extra = {"trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None}
+        print_json(rows.document(outcome.rows if per_seed else None, summary=summary, **extra, timings={"wall_seconds": wall_seconds()}))
         return
-    stdout.print(report.sweep_table(table, runs=total))
+    stdout.print(report.sweep_table(summary, runs=total))
     if results_file is not None:
         print(f"{out}: {outcome.trained} runs added, {outcome.skipped} skipped as already recorded")
 
@@ -383,15 +397,10 @@ def explain_command(
     if topic != "timedistributed":
         fail(f"Invalid value for TOPIC: {topic!r} (must be timedistributed)")
     given = parse_options({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
+    e = resolve_or_fail({**given, "architecture": "many-to-many"})
     from lstm_echo import explain  # builds Keras models: TensorFlow
 
-    length_value = given.get("length", config.DEFAULTS["length"])
-    answer = explain.timedistributed(
-        length=length_value,
-        neurons=given.get("neurons", length_value),
-        epochs=given.get("epochs", 1000),
-        seed=given.get("seed", 0),
-    )
+    answer = explain.timedistributed(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)
     if as_json:
         print_json(answer)
         return

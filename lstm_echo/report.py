@@ -1,8 +1,5 @@
 """Rich tables for people and plain JSON for scripts, from results and specs."""
 
-import math
-from dataclasses import asdict
-
 from rich import box, table
 from rich.console import Group
 from rich.text import Text
@@ -199,9 +196,9 @@ def hint(result: RunResult) -> str:
 def verdict_line(result: RunResult) -> Text:
     v = result.verdict
     word = verdict_words(result.experiment.task)
-    head = Text(word[0] if v.echoed else word[1], style="bold green" if v.echoed else "bold red")
+    head = Text(word[0] if v.learned else word[1], style="bold green" if v.learned else "bold red")
     text = head + Text(f": {v.steps_correct}/{v.steps} steps within {v.tolerance:g} of the target")
-    if not v.echoed:
+    if not v.learned:
         text += Text(f"; worst: step {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
     return text + Text(
         f"\nfinal loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
@@ -209,106 +206,44 @@ def verdict_line(result: RunResult) -> Text:
     ) + loss_curve_line(result.loss_history)
 
 
-def run_json(result: RunResult) -> dict:
-    return {
-        "settings": result.experiment.to_dict(),
-        "layers": result.layers,
-        "total_params": result.total_params,
-        "final_loss": result.final_loss,
-        "loss_history": result.loss_history,
-        "inputs": result.inputs,
-        "expected": result.expected,
-        "predictions": result.predictions,
-        "verdict": asdict(result.verdict),
-        "timings": result.timings,
-    }
+def learned_text(runs_learned: int, runs: int) -> str:
+    """`19/20 (95%)`: the count and the share, one way everywhere; `yes` or `no` for one run."""
+    if runs == 1:
+        return "yes" if runs_learned else "no"
+    return f"{runs_learned}/{runs} ({runs_learned / runs:.0%})"
 
 
-def finite_or_none(value: float) -> float | None:
-    """JSON has no NaN or infinity: a diverged loss is written as null."""
-    return value if math.isfinite(value) else None
+def learned_style(runs_learned: int, runs: int) -> str:
+    return "green" if runs_learned == runs else "yellow" if runs_learned else "red"
 
 
-def summarize(results: list[RunResult]) -> seeds.Summary:
-    return seeds.summarize([r.verdict.echoed for r in results], [r.final_loss for r in results])
-
-
-def outcome(result: RunResult) -> dict:
-    """How one run ended, as JSON can hold it."""
-    return {
-        "final_loss": finite_or_none(result.final_loss),
-        "echoed": result.verdict.echoed,
-        "steps_correct": result.verdict.steps_correct,
-        "steps": result.verdict.steps,
-        "max_error": finite_or_none(result.verdict.max_error),
-        "predictions": [finite_or_none(p) for p in result.predictions],
-    }
-
-
-def seed_rows(results: list[RunResult], with_history: bool) -> list[dict]:
-    rows = []
-    for r in results:
-        row = {"seed": r.experiment.seed, **outcome(r)}
-        if with_history:
-            row["loss_history"] = [finite_or_none(loss) for loss in r.loss_history]
-        rows.append(row)
-    return rows
-
-
-def run_line(result: RunResult) -> dict:
-    """One run as a line of a sweep's results file: its settings, then its outcome."""
-    together = result.timings["models_trained_together"]
-    return {
-        **result.experiment.to_dict(),
-        **outcome(result),
-        # The run's share of its batch's wall time.
-        "seconds": (result.timings["compile_seconds"] + result.timings["train_seconds"]) / together,
-        "models_trained_together": together,
-    }
-
-
-def seeds_json(results: list[RunResult], with_history: bool) -> dict:
-    first = results[0]
-    settings = {k: v for k, v in first.experiment.to_dict().items() if k != "seed"}
-    summary = summarize(results)
-    return {
-        "settings": {**settings, "seeds": [r.experiment.seed for r in results]},
-        "layers": first.layers,
-        "total_params": first.total_params,
-        "summary": {**asdict(summary), "echo_rate": summary.echo_rate},
-        "runs": seed_rows(results, with_history),
-        "expected": first.expected,
-        "timings": first.timings,
-    }
-
-
-def seeds_table(results: list[RunResult]) -> Group:
+def seeds_table(run_rows: list[dict]) -> Group:
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Seed", "Final loss", "Steps correct", "Max error", "Echoed"):
+    for column in ("Seed", "Final loss", "Steps correct", "Max error", "Learned"):
         table.add_column(column, justify="right")
-    for r in results:
-        v = r.verdict
+    for row in run_rows:
         table.add_row(
-            str(r.experiment.seed),
-            f"{r.final_loss:.3g}",
-            f"{v.steps_correct}/{v.steps}",
-            f"{v.max_error:.4f}",
-            Text("yes", style="green") if v.echoed else Text("no", style="red"),
+            str(row["seed"]),
+            loss_text(row["final_loss"]),
+            f"{row['steps_correct']}/{row['steps']}",
+            "-" if row["max_error"] is None else f"{row['max_error']:.4f}",
+            Text("✓ yes", style="green") if row["learned"] else Text("✗ no", style="red"),
         )
     return Group(Text("Per seed", style="bold"), table)
 
 
-def seeds_summary(results: list[RunResult]) -> Text:
-    s = summarize(results)
+def seeds_summary(summary: dict, results: list[RunResult]) -> Text:
+    """The aggregate row of a run over seeds, its timings and the median loss curve."""
     timings = results[0].timings
-    line = Text(f"echoed {s.echoed}/{s.runs} seeds ({s.echo_rate:.0%})", style="bold")
-    if s.median_final_loss is not None:
-        line += Text(f"; final loss median {s.median_final_loss:.3g}, worst {s.worst_final_loss:.3g}")
-    if s.diverged:
-        line += Text(f"; {s.diverged} diverged", style="bold red")
+    word = verdict_words(summary["task"])[0]
+    line = Text(f"{word} in {learned_text(summary['runs_learned'], summary['runs'])} seeds", style="bold")
+    if summary["median_final_loss"] is not None:
+        line += Text(f"; final loss median {summary['median_final_loss']:.3g}, worst {summary['worst_final_loss']:.3g}")
+    if summary["diverged"]:
+        line += Text(f"; {summary['diverged']} diverged", style="bold red")
     curve = seeds.median_curve([r.loss_history for r in results])
     return line + Text(
-        f"\n{s.runs} models trained together in {timings['train_seconds']:.2f} s "
+        f"\n{summary['runs']} models trained together in {timings['train_seconds']:.2f} s "
         f"(+{timings['compile_seconds']:.2f} s compile)\nmedian "
     ) + loss_curve_line(curve)
 
@@ -317,27 +252,24 @@ def loss_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.2e}"
 
 
-def compare_table(outcomes: list[list[RunResult]], title: str) -> Group:
+def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Group:
     """One row per framing: its size, its settings, and how its seed (or seeds) did."""
-    many = len(outcomes[0]) > 1
-    learned = "Echoed" if outcomes[0][0].experiment.task == "echo" else "Learned"
-    loss_columns = ("Median loss", "Worst loss", learned) if many else ("Final loss", "Steps ok", learned)
+    many = summaries[0]["runs"] > 1
+    loss_columns = ("Median loss", "Worst loss") if many else ("Final loss", "Steps correct")
     table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("Framing")
-    for column in ("Params", "Epochs", "Batch", *loss_columns, "Train s"):
+    table.add_column("Framing", no_wrap=True)
+    for column in ("Params", "Epochs", "Batch", *loss_columns, "Learned", "s/run"):
         table.add_column(column, justify="right")
-    for results in outcomes:
-        first, s = results[0], summarize(results)
+    for s in summaries:
         if many:
-            cells = (loss_text(s.median_final_loss), loss_text(s.worst_final_loss), f"{s.echoed}/{s.runs}")
+            losses = (loss_text(s["median_final_loss"]), loss_text(s["worst_final_loss"]))
         else:
-            v = first.verdict
-            cells = (loss_text(finite_or_none(first.final_loss)), f"{v.steps_correct}/{v.steps}", "yes" if v.echoed else "no")
-        style = "green" if s.echoed == s.runs else "yellow" if s.echoed else "red"
-        e = first.experiment
+            row = next(r for r in run_rows if r["architecture"] == s["architecture"])
+            losses = (loss_text(row["final_loss"]), f"{row['steps_correct']}/{row['steps']}")
         table.add_row(
-            e.architecture, f"{first.total_params:,}", str(e.epochs), str(e.batch_size),
-            cells[0], cells[1], Text(cells[2], style=style), f"{first.timings['train_seconds']:.2f}",
+            s["architecture"], f"{s['params']:,}", str(s["epochs"]), str(s["batch_size"]), *losses,
+            Text(learned_text(s["runs_learned"], s["runs"]), style=learned_style(s["runs_learned"], s["runs"])),
+            f"{s['median_seconds']:.2f}",
         )
     return Group(Text(title, style="bold"), table)
 
@@ -361,12 +293,13 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
     table = Table(box=box.SIMPLE_HEAD)
     for name in varying:
         table.add_column(SWEEP_AXES[name], justify="left" if name == "architecture" else "right")
-    for column in ("Runs", "Echoed", "Median loss", "Worst loss", "s/run"):
+    for column in ("Runs", "Learned", "Median loss", "Worst loss", "s/run"):
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(
             *(str(r[name]) for name in varying),
-            str(r["runs"]), f"{r['echo_rate']:.0%}", loss_text(r["median_final_loss"]),
+            str(r["runs"]), Text(learned_text(r["runs_learned"], r["runs"]), style=learned_style(r["runs_learned"], r["runs"])),
+            loss_text(r["median_final_loss"]),
             loss_text(r["worst_final_loss"]), f"{r['median_seconds']:.3f}",
         )
     title = f"{runs} runs, {len(rows)} settings; {shared}" if rows else f"{runs} runs"

@@ -19,25 +19,18 @@ import csv
 import fcntl
 import io
 import json
-import math
 import os
 import stat
 from pathlib import Path
 
 from lstm_echo import config
 from lstm_echo.config import ConfigError, Experiment
+from lstm_echo.rows import RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
 
-SETTING_COLUMNS = (
-    "architecture", "task", "cell", "layers", "length", "neurons", "epochs", "batch_size", "learning_rate", "seed",
-)
-RESULT_COLUMNS = (
-    "final_loss", "echoed", "steps_correct", "steps", "max_error", "seconds", "models_trained_together", "predictions",
-)
-COLUMNS = SETTING_COLUMNS + RESULT_COLUMNS
 FORMATS = (".jsonl", ".csv")
 # How every line the tool writes begins; a torn line that begins so is ours.
 JSONL_START = '{"architecture": "'
-CSV_HEADER = ",".join(COLUMNS)
+CSV_HEADER = ",".join(RUN_COLUMNS)
 
 
 class ResultsWriteError(RuntimeError):
@@ -53,81 +46,38 @@ def experiment_key(experiment: Experiment) -> tuple:
     return key(experiment.to_dict())
 
 
-def number_or_none(value) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{value!r} is not a number")
-    return float(value)
+def csv_number(text: str) -> float | None:
+    return float(text) if text != "" else None
 
 
-def whole(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{value!r} is not a whole number")
-    return value
-
-
-def checked_row(row) -> dict:
-    """`row` if it is a results row: every column there, every setting valid, every result typed."""
-    if not isinstance(row, dict):
-        raise ValueError("not a JSON object")
-    missing = [name for name in COLUMNS if name not in row]
-    if missing:
-        raise ValueError(f"no {missing[0]!r}")
-    for name in SETTING_COLUMNS:
-        reason = config.problem(name, row[name])
-        if reason:
-            raise ValueError(f"{name} {reason}")
-    number_or_none(row["final_loss"])
-    number_or_none(row["max_error"])
-    number_or_none(row["seconds"])
-    for name in ("steps_correct", "steps", "models_trained_together"):
-        whole(row[name])
-    if not isinstance(row["echoed"], bool):
-        raise ValueError(f"echoed {row['echoed']!r} is not true or false")
-    if not isinstance(row["predictions"], list):
-        raise ValueError("predictions is not a list")
-    for prediction in row["predictions"]:
-        number_or_none(prediction)
-    return row
+CSV_READERS = {
+    **{name: lambda text, name=name: config.convert(name, text) for name in SETTING_COLUMNS},
+    "learned": lambda text: {"true": True, "false": False}[text],
+    "predictions": lambda text: [csv_number(p) for p in text.split(" ")] if text else [],
+    **{name: int for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together")},
+    **{name: csv_number for name in ("tolerance", "max_error", "final_loss", "seconds")},
+}
 
 
 def csv_row(line: str) -> dict:
-    """A CSV line of ours, back in the types the JSON row has."""
+    """A CSV line of ours, back in the types of the JSON row, then checked as one."""
     (cells,) = csv.reader([line])
-    if len(cells) != len(COLUMNS):
-        raise ValueError(f"{len(cells)} fields, not {len(COLUMNS)}")
-    row = dict(zip(COLUMNS, cells))
-
-    def number(text):
-        value = float(text) if text not in ("", "None") else None
-        return value if value is None or math.isfinite(value) else None
-
+    if len(cells) != len(RUN_COLUMNS):
+        raise ValueError(f"{len(cells)} fields, not {len(RUN_COLUMNS)}")
     try:
-        typed = {name: config.convert(name, row[name]) for name in SETTING_COLUMNS}
-        return {
-            **typed,
-            "final_loss": number(row["final_loss"]),
-            "echoed": {"true": True, "false": False}[row["echoed"].lower()],
-            "steps_correct": int(row["steps_correct"]),
-            "steps": int(row["steps"]),
-            "max_error": number(row["max_error"]),
-            "seconds": float(row["seconds"]),
-            "models_trained_together": int(row["models_trained_together"]),
-            "predictions": [number(p) for p in row["predictions"].split(" ")] if row["predictions"] else [],
-        }
+        return checked_run_row({name: CSV_READERS[name](cell) for name, cell in zip(RUN_COLUMNS, cells)})
     except KeyError as error:
-        raise ValueError(f"echoed {error} is not true or false") from None
+        raise ValueError(f"learned {error} is not true or false") from None
 
 
 def csv_line(row: dict) -> str:
     buffer = io.StringIO()
     flat = {
         **row,
-        "echoed": "true" if row["echoed"] else "false",
+        "learned": "true" if row["learned"] else "false",
         "predictions": " ".join("" if p is None else repr(p) for p in row["predictions"]),
     }
-    csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n").writerow(flat)
+    csv.DictWriter(buffer, fieldnames=RUN_COLUMNS, lineterminator="\n", extrasaction="ignore").writerow(flat)
     return buffer.getvalue()
 
 
@@ -203,7 +153,7 @@ class ResultsFile:
                         if line.rstrip("\r\n") != CSV_HEADER:
                             raise ValueError("not lstm-echo's header")
                         continue
-                    row = checked_row(json.loads(line)) if self.format == ".jsonl" else csv_row(line)
+                    row = checked_run_row(json.loads(line)) if self.format == ".jsonl" else csv_row(line)
                 except (ValueError, RecursionError) as error:
                     self.refuse(f"not a results file of lstm-echo: line {number}: {str(error)[:80]}")
                 recorded[key(row)] = row

@@ -75,22 +75,22 @@ def expand(value) -> list[int]:
 @dataclass(frozen=True)
 class Summary:
     runs: int
-    echoed: int
+    learned: int
     diverged: int
     median_final_loss: float | None  # over the runs whose loss stayed finite
     worst_final_loss: float | None
 
     @property
-    def echo_rate(self) -> float:
-        return self.echoed / self.runs
+    def learned_rate(self) -> float:
+        return self.learned / self.runs
 
 
-def summarize(echoed: list[bool], final_losses: list[float | None]) -> Summary:
+def summarize(learned: list[bool], final_losses: list[float | None]) -> Summary:
     """Convergence over seeded runs; a loss that is None or not finite counts as diverged."""
     losses = [loss for loss in final_losses if loss is not None and math.isfinite(loss)]
     return Summary(
-        runs=len(echoed),
-        echoed=sum(bool(e) for e in echoed),
+        runs=len(learned),
+        learned=sum(map(bool, learned)),
         diverged=len(final_losses) - len(losses),
         median_final_loss=statistics.median(losses) if losses else None,
         worst_final_loss=max(losses) if losses else None,

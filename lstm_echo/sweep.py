@@ -1,16 +1,17 @@
 """A sweep: every point of a grid, once per seed, in one process, recorded as it goes.
 
 The seeds of one point train together in one compiled program; their runs are
-then appended to the results file, in one write, before the next point starts. Runs the file
-already holds are skipped, so a killed sweep resumes where it stopped.
+then appended to the results file in one write before the next point starts.
+Runs the file already holds are skipped, so a killed sweep resumes where it
+stopped.
 """
 
-import statistics
 from dataclasses import dataclass, replace
 
-from lstm_echo import report, runner, seeds
+from lstm_echo import runner, seeds
 from lstm_echo.config import Experiment
-from lstm_echo.results_file import SETTING_COLUMNS, ResultsFile, experiment_key
+from lstm_echo.results_file import ResultsFile, experiment_key
+from lstm_echo.rows import run_row
 
 
 @dataclass
@@ -44,7 +45,7 @@ def run(
         if not todo:
             continue
         results = runner.run_seeds(point, todo)
-        new_rows = [report.run_line(result) for result in results]
+        new_rows = [run_row(result) for result in results]
         if out is not None:
             out.append(new_rows)
         rows.extend(new_rows)
@@ -53,26 +54,3 @@ def run(
         if on_runs is not None:
             on_runs(len(todo))
     return Outcome(rows=rows, trained=trained, skipped=skipped, curves=curves)
-
-
-def aggregate(rows: list[dict]) -> list[dict]:
-    """One row per setting (all but the seed): runs, echo rate, median and worst loss, median time."""
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row[name] for name in SETTING_COLUMNS if name != "seed"), []).append(row)
-    table = []
-    for setting, runs in groups.items():
-        summary = seeds.summarize([r["echoed"] for r in runs], [r["final_loss"] for r in runs])
-        table.append(
-            {
-                **dict(zip([n for n in SETTING_COLUMNS if n != "seed"], setting)),
-                "runs": summary.runs,
-                "echoed": summary.echoed,
-                "echo_rate": summary.echo_rate,
-                "diverged": summary.diverged,
-                "median_final_loss": summary.median_final_loss,
-                "worst_final_loss": summary.worst_final_loss,
-                "median_seconds": statistics.median(r["seconds"] for r in runs),
-            }
-        )
-    return table

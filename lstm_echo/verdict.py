@@ -25,7 +25,7 @@ def tolerance(expected) -> float:
 
 @dataclass(frozen=True)
 class Verdict:
-    echoed: bool
+    learned: bool  # every step within the tolerance: for the echo task, it echoed
     steps_correct: int
     steps: int
     max_error: float
@@ -39,7 +39,7 @@ def judge(expected, predicted) -> Verdict:
     correct = int(np.sum(errors < within))  # a NaN error is never within it
     worst = int(np.argmax(np.where(np.isnan(errors), np.inf, errors)))
     return Verdict(
-        echoed=correct == len(errors),
+        learned=correct == len(errors),
         steps_correct=correct,
         steps=len(errors),
         max_error=float(np.max(errors)),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lstm_echo import architectures
+from lstm_echo import architectures, config
 from lstm_echo.cli import app
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
@@ -32,32 +32,43 @@ def test_run_json_is_the_only_thing_on_stdout():
     result = invoke("run", "o2o", "--length", "6", "--epochs", "15", "--batch-size", "2", "--seed", "3", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert doc["settings"] == {
+    (row,) = doc["runs"]
+    assert {k: row[k] for k in config.SETTINGS if k != "seeds"} == {
         "architecture": "one-to-one", "task": "echo", "cell": "lstm", "layers": 1, "length": 6, "neurons": 6,
         "epochs": 15, "batch_size": 2, "learning_rate": 0.001, "seed": 3,
     }
-    assert [layer["params"] for layer in doc["layers"]] == [4 * (2 * 6 + 36), 7]
-    assert len(doc["loss_history"]) == 15
-    assert len(doc["predictions"]) == len(doc["expected"]) == 6
-    assert doc["verdict"]["steps"] == 6
-    assert doc["final_loss"] == pytest.approx(
-        sum((p - e) ** 2 for p, e in zip(doc["predictions"], doc["expected"])) / 6, rel=1e-5
+    assert [layer["params"] for layer in doc["network"]] == [4 * (2 * 6 + 36), 7]
+    assert row["params"] == 4 * (2 * 6 + 36) + 7
+    assert len(row["loss_history"]) == 15
+    assert len(row["predictions"]) == len(doc["expected"]) == row["steps"] == 6
+    assert doc["expected"] == [0.0, 0.16666667, 0.33333334, 0.5, 0.6666667, 0.8333333]  # float32, shortest form
+    assert row["final_loss"] == pytest.approx(
+        sum((p - e) ** 2 for p, e in zip(row["predictions"], doc["expected"])) / 6, rel=1e-5
     )
-    assert set(doc["timings"]) == {"models_trained_together", "compile_seconds", "train_seconds", "total_seconds"}
+    (summary,) = doc["summary"]
+    assert (summary["seeds"], summary["runs"], summary["runs_learned"]) == ("3", 1, int(row["learned"]))
+    assert {"compile_seconds", "train_seconds", "wall_seconds"} <= set(doc["timings"])
 
 
 def test_flags_override_the_config_file():
     result = invoke("run", "--config", str(CONFIGS / "many-to-many.toml"), "--epochs", "12", "--length", "3", "--json")
     assert result.exit_code == 0, result.output
-    settings = json.loads(result.stdout)["settings"]
+    (settings,) = json.loads(result.stdout)["runs"]
     assert settings["architecture"] == "many-to-many"
     assert settings["epochs"] == 12 and settings["length"] == 3
     assert settings["neurons"] == 5  # from the file, not the new length
 
 
-def test_run_without_architecture_takes_it_from_the_config():
+def test_the_architecture_argument_overrides_the_config():
     result = invoke("run", "m2o", "--config", str(CONFIGS / "many-to-many.toml"), "--epochs", "2", "--json")
-    assert json.loads(result.stdout)["settings"]["architecture"] == "many-to-one"
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["runs"][0]["architecture"] == "many-to-one"
+
+
+def test_run_without_architecture_takes_it_from_the_config():
+    result = invoke("run", "--config", str(CONFIGS / "many-to-many.toml"), "--epochs", "2", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["runs"][0]["architecture"] == "many-to-many"
 
 
 def test_diverging_run_exits_1():

@@ -192,7 +192,7 @@ def recorded_row(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "change", [lambda r: r.pop("final_loss"), lambda r: r.update(final_loss="low"), lambda r: r.update(echoed="yes"),
+    "change", [lambda r: r.pop("final_loss"), lambda r: r.update(final_loss="low"), lambda r: r.update(learned="yes"),
                lambda r: r.update(length=0), lambda r: r.update(predictions="0.1")],
 )
 def test_a_damaged_results_line_is_named_by_its_number(tmp_path, change):

@@ -11,9 +11,9 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from lstm_echo import architectures
+from lstm_echo import architectures, rows
 from lstm_echo.cli import app
-from lstm_echo.results_file import SETTING_COLUMNS
+from lstm_echo.rows import SETTING_COLUMNS
 
 SMALL = ["sweep", "m2o", "--length", "3,4", "--epochs", "5,10", "--seeds", "0-1", "-q"]
 
@@ -45,10 +45,12 @@ def test_small_sweep_is_written_and_read_back(tmp_path, suffix):
 def test_sweep_json_aggregates_each_setting(tmp_path):
     result = invoke(*SMALL, "--json")
     doc = json.loads(result.stdout)
-    assert doc["runs"] == 8 and doc["trained"] == 8 and doc["skipped"] == 0
-    assert len(doc["settings"]) == 4
-    assert all(s["runs"] == 2 for s in doc["settings"])
-    assert all(s["echoed"] == round(s["echo_rate"] * 2) for s in doc["settings"])
+    assert doc["trained"] == 8 and doc["skipped"] == 0 and "runs" not in doc
+    assert len(doc["summary"]) == 4
+    assert all(s["runs"] == 2 and s["seeds"] == "0,1" for s in doc["summary"])
+    assert all(s["runs_learned"] == round(s["learned_rate"] * 2) for s in doc["summary"])
+    with_runs = json.loads(invoke(*SMALL, "--json", "--per-seed").stdout)
+    assert len(with_runs["runs"]) == 8 and with_runs["summary"] == rows.aggregate(with_runs["runs"])
 
 
 def test_a_torn_last_line_is_dropped_and_rerun(tmp_path):
@@ -116,10 +118,11 @@ def test_compare_covers_every_framing():
     result = invoke("compare", "--epochs", "5", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert [f["settings"]["architecture"] for f in doc["framings"]] == [a.name for a in architectures.REGISTRY]
-    assert all(f["settings"]["epochs"] == 5 for f in doc["framings"])
+    assert [f["architecture"] for f in doc["summary"]] == [a.name for a in architectures.REGISTRY]
+    assert [r["architecture"] for r in doc["runs"]] == [a.name for a in architectures.REGISTRY]
+    assert all(f["epochs"] == 5 for f in doc["summary"])
     # Each framing keeps its own default batch size.
-    assert [f["settings"]["batch_size"] for f in doc["framings"]] == [
+    assert [f["batch_size"] for f in doc["summary"]] == [
         a.default_batch_size(5) for a in architectures.REGISTRY
     ]
     table = invoke("compare", "--epochs", "5", "--seeds", "3")

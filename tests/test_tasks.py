@@ -51,15 +51,15 @@ def test_stateful_learns_delay_1_where_plain_one_to_one_does_not():
     settings = config.load(CONFIGS / "stateful-delay-1.toml")
     stateful = runner.run(config.resolve(settings))
     assert stateful.expected == pytest.approx([0.0, 0.0, 0.2, 0.4, 0.6])
-    assert stateful.verdict.echoed, stateful.predictions
+    assert stateful.verdict.learned, stateful.predictions
     plain = runner.run(config.resolve({**settings, "architecture": "one-to-one"}))
-    assert not plain.verdict.echoed, plain.predictions
+    assert not plain.verdict.learned, plain.predictions
 
 
 def test_encoder_decoder_learns_reverse_at_its_config():
     result = runner.run(config.resolve(config.load(CONFIGS / "reverse-encoder-decoder.toml")))
     assert result.expected == pytest.approx([0.8, 0.6, 0.4, 0.2, 0.0])
-    assert result.verdict.echoed, result.predictions
+    assert result.verdict.learned, result.predictions
 
 
 def test_timedistributed_and_plain_dense_are_the_same_network():

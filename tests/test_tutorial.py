@@ -13,7 +13,7 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 def test_tutorial_config_echoes(name):
     experiment = config.resolve(config.load(CONFIGS / f"{name}.toml"))
     result = runner.run(experiment)
-    assert result.verdict.echoed, (result.predictions, result.final_loss)
+    assert result.verdict.learned, (result.predictions, result.final_loss)
     assert result.verdict.steps_correct == 5
     assert len(result.loss_history) == experiment.epochs
     assert result.loss_history[-1] < result.loss_history[0]

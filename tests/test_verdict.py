@@ -15,9 +15,9 @@ def test_tolerance_is_one_decimal_or_half_the_gap(length, expected):
 
 def test_echo_is_judged_within_the_tolerance():
     expected = np.array([0.0, 0.2, 0.4])
-    assert judge(expected, np.array([-0.01, 0.24, 0.36])).echoed
+    assert judge(expected, np.array([-0.01, 0.24, 0.36])).learned
     verdict = judge(expected, np.array([0.0, 0.26, 0.4]))
-    assert not verdict.echoed
+    assert not verdict.learned
     assert verdict.steps_correct == 2 and verdict.steps == 3 and verdict.worst_step == 1
     assert abs(verdict.max_error - 0.06) < 1e-9
 
@@ -28,7 +28,7 @@ def test_near_perfect_predictions_on_rounding_boundaries_pass(length):
     # prediction 1e-7 to either side must be judged the same.
     _, targets = tasks.parse("echo").data(length)
     for nudge in (1e-7, -1e-7):
-        assert judge(targets, targets + nudge).echoed
+        assert judge(targets, targets + nudge).learned
 
 
 def test_a_prediction_nearer_another_target_fails():
@@ -36,12 +36,12 @@ def test_a_prediction_nearer_another_target_fails():
     predicted = targets.copy()
     predicted[3] += 0.03  # nearer to step 4's target than to its own
     verdict = judge(targets, predicted)
-    assert not verdict.echoed and verdict.worst_step == 3
+    assert not verdict.learned and verdict.worst_step == 3
 
 
 def test_nan_predictions_never_pass():
     verdict = judge(np.array([0.0, 0.5]), np.array([0.0, np.nan]))
-    assert not verdict.echoed and verdict.worst_step == 1
+    assert not verdict.learned and verdict.worst_step == 1
 
 
 def test_a_trained_many_to_one_at_length_4_passes_every_seed_that_fits():
@@ -50,4 +50,4 @@ def test_a_trained_many_to_one_at_length_4_passes_every_seed_that_fits():
     results = runner.run_seeds(experiment, list(range(10)))
     fitted = [r for r in results if r.verdict.max_error < 1e-3]
     assert len(fitted) >= 5
-    assert all(r.verdict.echoed for r in fitted)
+    assert all(r.verdict.learned for r in fitted)

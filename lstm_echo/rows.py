@@ -1,0 +1,143 @@
+"""The two row layouts that every command's JSON and every results file share (no TensorFlow).
+
+A run row is one trained model, one seed of one setting, flat:
+
+    architecture task cell layers length neurons epochs batch_size learning_rate seed
+    params learned steps_correct steps tolerance worst_step max_error final_loss
+    seconds models_trained_together predictions [loss_history]
+
+An aggregate row is the runs of one setting over its seeds:
+
+    architecture task cell layers length neurons epochs batch_size learning_rate
+    seeds params runs runs_learned learned_rate diverged
+    median_final_loss worst_final_loss median_seconds
+
+`learned` means every step came within `tolerance` of its target, whatever the
+task (for `echo`: the run echoed). A loss that is not finite is written as
+null. `seeds` is how the seeds are written on the command line (`0-19`).
+"""
+
+import math
+import statistics
+
+import numpy as np
+
+from lstm_echo import config, seeds
+from lstm_echo.runner import RunResult
+
+SETTING_COLUMNS = tuple(name for name in config.SETTINGS if name != "seeds")
+RESULT_COLUMNS = (
+    "params", "learned", "steps_correct", "steps", "tolerance", "worst_step", "max_error", "final_loss",
+    "seconds", "models_trained_together", "predictions",
+)
+RUN_COLUMNS = SETTING_COLUMNS + RESULT_COLUMNS
+GROUP_COLUMNS = tuple(name for name in SETTING_COLUMNS if name != "seed")
+
+
+def finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: a diverged loss is written as null."""
+    return float(value) if math.isfinite(value) else None
+
+
+def float32_value(value: float) -> float | None:
+    """A float32 as its shortest decimal (0.2, not 0.20000000298023224)."""
+    return finite_or_none(float(str(np.float32(value))))
+
+
+def run_row(result: RunResult, with_history: bool = False) -> dict:
+    """One trained model as a run row; `seconds` is its share of its batch's compile and training time."""
+    v, timings = result.verdict, result.timings
+    together = timings["models_trained_together"]
+    row = {
+        **result.experiment.to_dict(),
+        "params": result.total_params,
+        "learned": v.learned,
+        "steps_correct": v.steps_correct,
+        "steps": v.steps,
+        "tolerance": v.tolerance,
+        "worst_step": v.worst_step,
+        "max_error": finite_or_none(v.max_error),
+        "final_loss": finite_or_none(result.final_loss),
+        "seconds": (timings["compile_seconds"] + timings["train_seconds"]) / together,
+        "models_trained_together": together,
+        "predictions": [float32_value(p) for p in result.predictions],
+    }
+    if with_history:
+        row["loss_history"] = [float32_value(loss) for loss in result.loss_history]
+    return row
+
+
+def seeds_label(seed_list: list[int]) -> str:
+    """`0-19` for consecutive seeds, `7` for one, else the list: as `--seeds` takes them back."""
+    if len(seed_list) > 2 and seed_list == list(range(seed_list[0], seed_list[0] + len(seed_list))):
+        return f"{seed_list[0]}-{seed_list[-1]}"
+    return ",".join(map(str, seed_list))
+
+
+def aggregate(rows: list[dict]) -> list[dict]:
+    """One aggregate row per setting (all but the seed), in the order the settings first appear."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[name] for name in GROUP_COLUMNS), []).append(row)
+    table = []
+    for setting, runs in groups.items():
+        summary = seeds.summarize([r["learned"] for r in runs], [r["final_loss"] for r in runs])
+        table.append(
+            {
+                **dict(zip(GROUP_COLUMNS, setting)),
+                "seeds": seeds_label([r["seed"] for r in runs]),
+                "params": runs[0]["params"],
+                "runs": summary.runs,
+                "runs_learned": summary.learned,
+                "learned_rate": summary.learned_rate,
+                "diverged": summary.diverged,
+                "median_final_loss": summary.median_final_loss,
+                "worst_final_loss": summary.worst_final_loss,
+                "median_seconds": statistics.median(r["seconds"] for r in runs),
+            }
+        )
+    return table
+
+
+def document(run_rows: list[dict] | None, summary: list[dict] | None = None, **extra) -> dict:
+    """What `--json` prints: the run rows (when given), the aggregate rows, then anything else."""
+    summary = aggregate(run_rows or []) if summary is None else summary
+    return {**({"runs": run_rows} if run_rows is not None else {}), "summary": summary, **extra}
+
+
+def number_or_none(value) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
+
+
+def whole(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def checked_run_row(row) -> dict:
+    """`row` if it is a run row: every column there, every setting valid, every result typed."""
+    if not isinstance(row, dict):
+        raise ValueError("not a JSON object")
+    missing = [name for name in RUN_COLUMNS if name not in row]
+    if missing:
+        raise ValueError(f"no {missing[0]!r}")
+    for name in SETTING_COLUMNS:
+        reason = config.problem(name, row[name])
+        if reason:
+            raise ValueError(f"{name} {reason}")
+    for name in ("final_loss", "max_error", "seconds", "tolerance"):
+        number_or_none(row[name])
+    for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together"):
+        whole(row[name])
+    if not isinstance(row["learned"], bool):
+        raise ValueError(f"learned {row['learned']!r} is not true or false")
+    if not isinstance(row["predictions"], list):
+        raise ValueError("predictions is not a list")
+    for prediction in row["predictions"]:
+        number_or_none(prediction)
+    return row
