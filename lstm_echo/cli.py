@@ -7,6 +7,7 @@ input check answer at once.
 
 import contextlib
 import errno
+import importlib.metadata
 import json
 import os
 import sys
@@ -68,10 +69,11 @@ class OneLineErrors(TyperGroup):
 
 app = typer.Typer(
     cls=OneLineErrors,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     help="Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ...",
 )
+
 MIN_WIDTH, MAX_WIDTH = 40, 1000
 
 
@@ -100,19 +102,36 @@ def fail(message: str, code: int = 2):
 # Options shared by the commands that train; each is parsed and checked by config.
 Arch = Annotated[Optional[str], typer.Argument(metavar="ARCH", help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).")]
 Length = Annotated[Optional[str], typer.Option(metavar=INT, help="Steps in the sequence (default 5).")]
-Neurons = Annotated[Optional[str], typer.Option(metavar=INT, help="Units per recurrent layer (default: the length).")]
+Neurons = Annotated[Optional[str], typer.Option("--neurons", "--units", metavar=INT, help="Units per recurrent layer (default: the length).")]
 Epochs = Annotated[Optional[str], typer.Option(metavar=INT, help="Training epochs (default: the framing's).")]
 BatchSize = Annotated[Optional[str], typer.Option(metavar=INT, help="Samples per update (default: the framing's).")]
-LearningRate = Annotated[Optional[str], typer.Option(metavar=FLOAT, help="Adam's learning rate (default 0.001).")]
+LearningRate = Annotated[Optional[str], typer.Option("--learning-rate", "--lr", metavar=FLOAT, help="Adam's learning rate (default 0.001).")]
 Task = Annotated[Optional[str], typer.Option(metavar="TASK", help="echo (default), reverse, or delay:K (output the input of K steps before).")]
 Cell = Annotated[Optional[str], typer.Option(metavar="CELL", help="Recurrent cell: lstm (default), gru or simple.")]
 Layers = Annotated[Optional[str], typer.Option(metavar=INT, help="Stacked recurrent layers (default 1).")]
 Seed = Annotated[Optional[str], typer.Option(metavar=INT, help="Seed of the initial weights and shuffling (default 0).")]
-Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Train once per seed, all together: 10 (0..9), 3,7,11 or 0-19.")]
-ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings; options override it.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+SEEDS_HELP = "a count (10: seeds 0-9), one seed (7,), a list (3,7,11) or a range (0-19)"
+Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help=f"Train once per seed, all together: {SEEDS_HELP}.")]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")]
+FLAG = ""  # a flag takes no value: show none, so that nobody types `--json true`
+Json = Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print one JSON document on stdout and nothing else.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="No progress display.")]
+PerSeed = Annotated[bool, typer.Option("--per-seed", metavar=FLAG, help="With --seeds: a row per seed (and loss histories in JSON).")]
+RequireEcho = Annotated[bool, typer.Option("--require-echo", metavar=FLAG, help="Exit 3 unless the run (every seed) learns its task.")]
 Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE.png", help="Save the loss curves as a PNG (needs the plot extra).")]
+
+
+def show_version(asked: bool) -> None:
+    if asked:
+        print(f"lstm-echo {importlib.metadata.version('lstm-echo')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[bool, typer.Option("--version", metavar=FLAG, callback=show_version, is_eager=True, help="Print the version and exit.")] = False,
+):
+    """Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ..."""
 
 
 def parse_options(flags: dict) -> dict:
@@ -213,6 +232,12 @@ def settings_title(e: config.Experiment, seed_list: Optional[list[int]]) -> str:
     )
 
 
+def chosen_framings(names: Optional[list[str]]) -> list:
+    """The framings named on the command line, in that order and each once, or all of them."""
+    chosen = [architectures.get(parse_options({"architecture": n})["architecture"]) for n in names or []]
+    return list(dict.fromkeys(chosen)) or list(architectures.REGISTRY)
+
+
 def wall_seconds() -> float:
     """Seconds since the command started, TensorFlow's import included."""
     return time.perf_counter() - STARTED
@@ -231,8 +256,8 @@ def run(
     learning_rate: LearningRate = None,
     seed: Seed = None,
     seeds: Seeds = None,
-    per_seed: Annotated[bool, typer.Option("--per-seed", help="With --seeds: a row per seed (and loss histories in JSON).")] = False,
-    require_echo: Annotated[bool, typer.Option("--require-echo", help=f"Exit {NOT_ECHOED} unless the run (every seed) echoes.")] = False,
+    per_seed: PerSeed = False,
+    require_echo: RequireEcho = False,
     config_file: ConfigFile = None,
     plot_file: Plot = None,
     as_json: Json = False,
@@ -280,6 +305,7 @@ def run(
 
 @app.command()
 def compare(
+    names: Annotated[Optional[list[str]], typer.Argument(metavar="[ARCH]...", help="Framings to compare (default: all).")] = None,
     task: Task = None,
     cell: Cell = None,
     layers: Layers = None,
@@ -290,16 +316,19 @@ def compare(
     learning_rate: LearningRate = None,
     seed: Seed = None,
     seeds: Seeds = None,
+    per_seed: PerSeed = False,
+    require_echo: RequireEcho = False,
     config_file: ConfigFile = None,
     plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
 ):
-    """Train every framing on the same settings and show them side by side."""
+    """Train several framings (all, or those named) on the same settings and show them side by side."""
+    framings = chosen_framings(names)
     settings, seed_list = gather_settings(config_file, setting_options(locals()))
     # Every framing keeps its own default epochs and batch size unless they are given.
     models = len(seed_list or [0])
-    experiments = [resolve_or_fail({**settings, "architecture": f.name}, models) for f in architectures.REGISTRY]
+    experiments = [resolve_or_fail({**settings, "architecture": f.name}, models) for f in framings]
     seed_list = seed_list or [experiments[0].seed]
     plot_file = plot_path_or_fail(plot_file)
 
@@ -309,15 +338,22 @@ def compare(
             for e in experiments
         ]
     e = experiments[0]
-    title = f"All framings ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
+    which = "All framings" if len(framings) == len(architectures.REGISTRY) else "Framings"
+    title = f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
     if plot_file is not None:
         curves = {r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes}
         save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
-    run_rows = [rows.run_row(result) for results in outcomes for result in results]
+    run_rows = [rows.run_row(result, with_history=per_seed) for results in outcomes for result in results]
+    summary = rows.aggregate(run_rows)
     if as_json:
-        print_json(rows.document(run_rows, timings={"wall_seconds": wall_seconds()}))
-        return
-    stdout.print(report.compare_table(rows.aggregate(run_rows), run_rows, title=title))
+        print_json(rows.document(run_rows, summary, timings={"wall_seconds": wall_seconds()}))
+    else:
+        if per_seed:
+            stdout.print(report.seeds_table(run_rows))
+        stdout.print(report.compare_table(summary, run_rows, title=title))
+        stdout.print(report.compare_takeaway(summary))
+    if require_echo and not all(row["learned"] for row in run_rows):
+        raise typer.Exit(NOT_ECHOED)
 
 
 @app.command("sweep")
@@ -327,14 +363,15 @@ def sweep_command(
     cell: Annotated[Optional[str], typer.Option(metavar="LIST", help="Cells: lstm,gru,simple (default lstm).")] = None,
     layers: Annotated[Optional[str], typer.Option(metavar="LIST", help="Stacked recurrent layers, as a list or range (default 1).")] = None,
     length: Annotated[Optional[str], typer.Option(metavar="LIST", help="Lengths: 5,10,20 or a range 5-8 (default 5).")] = None,
-    neurons: Annotated[Optional[str], typer.Option(metavar="LIST", help="Units per recurrent layer, as a list or range (default: the length).")] = None,
+    neurons: Annotated[Optional[str], typer.Option("--neurons", "--units", metavar="LIST", help="Units per recurrent layer, as a list or range (default: the length).")] = None,
     epochs: Annotated[Optional[str], typer.Option(metavar="LIST", help="Epochs, as a list or range (default: the framing's).")] = None,
     batch_size: Annotated[Optional[str], typer.Option(metavar="LIST", help="Batch sizes, as a list or range (default: the framing's).")] = None,
-    learning_rate: Annotated[Optional[str], typer.Option(metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001).")] = None,
-    seeds: Annotated[Optional[str], typer.Option(metavar="SEEDS", help="Seeds for every setting: 10 (0..9), 3,7,11 or 0-19 (default 0).")] = None,
+    learning_rate: Annotated[Optional[str], typer.Option("--learning-rate", "--lr", metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001).")] = None,
+    seed: Annotated[Optional[str], typer.Option(metavar=INT, help="One seed for every setting (default 0).")] = None,
+    seeds: Annotated[Optional[str], typer.Option(metavar="SEEDS", help=f"Seeds for every setting: {SEEDS_HELP}.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")] = None,
-    per_seed: Annotated[bool, typer.Option("--per-seed", help="With --json: every run's row too, not only each setting's.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file whose keys may hold lists; options override it.")] = None,
+    per_seed: Annotated[bool, typer.Option("--per-seed", metavar=FLAG, help="With --json: every run's row too, not only each setting's.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config", metavar="FILE.toml", help="TOML file whose keys may hold lists; options override it.")] = None,
     plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
@@ -342,8 +379,11 @@ def sweep_command(
     """Train every combination of the given settings, once per seed, in one process."""
     flags = {
         "architecture": architecture, "task": task, "cell": cell, "layers": layers, "length": length,
-        "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seeds": seeds,
+        "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+        "seed": seed, "seeds": seeds,
     }
+    if seed is not None and seeds is not None:
+        fail(f"Invalid value for --seeds: {config.shown(seeds)} (give either --seed or --seeds, not both)")
     try:
         axes = grid.load(config_file) if config_file is not None else {}
         axes.update({name: grid.parse_option(name, text) for name, text in flags.items() if text is not None})
@@ -394,7 +434,7 @@ def explain_command(
     as_json: Json = False,
 ):
     """Answer a question about the framings by computing it: timedistributed."""
-    if topic != "timedistributed":
+    if topic.lower() != "timedistributed":
         fail(f"Invalid value for TOPIC: {topic!r} (must be timedistributed)")
     given = parse_options({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
     e = resolve_or_fail({**given, "architecture": "many-to-many"})
@@ -426,8 +466,7 @@ def params(
     """Show the parameter arithmetic of every layer, with these numbers filled in."""
     given = parse_options({"length": length, "neurons": neurons, "cell": cell, "layers": layers})
     kind, depth = CELLS[given["cell"]], given["layers"]
-    framings = [architectures.get(parse_options({"architecture": n})["architecture"]) for n in names or []]
-    framings = framings or list(architectures.REGISTRY)
+    framings = chosen_framings(names)
     length = given["length"]
     units = given.get("neurons", length)
     if as_json:

@@ -17,6 +17,7 @@ where it enters, so an error can name the file and key or the option.
     seeds = "0-19"                  # instead of seed: a count, a range or a list
 """
 
+import difflib
 import math
 import re
 import tomllib
@@ -96,14 +97,23 @@ def architecture_check(value):
     try:
         architectures.get(value)
     except architectures.UnknownArchitecture:
-        return "must be one of " + ", ".join(architectures.names())
+        hint = did_you_mean(value, architectures.names())
+        if hint:
+            return "is not a framing" + hint
+        return "must be one of " + ", ".join(a.name for a in architectures.REGISTRY) + " or an alias (lstm-echo architectures)"
     return None
 
 
+def did_you_mean(value, choices) -> str:
+    """`; did you mean 'x'?` for the closest of `choices`, or nothing."""
+    close = difflib.get_close_matches(str(value).lower(), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def cell_check(value):
-    if isinstance(value, str) and value in CELLS:
+    if isinstance(value, str) and value.lower() in CELLS:
         return None
-    return "must be one of " + ", ".join(CELLS)
+    return "must be one of " + ", ".join(CELLS) + did_you_mean(value, CELLS)
 
 
 def task_check(value):
@@ -193,9 +203,15 @@ def read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
 
+def unknown_key(path: Path, key: str) -> str:
+    spelled = key.lower().replace("-", "_")
+    hint = f"; did you mean {spelled!r}?" if spelled in SETTINGS else did_you_mean(spelled, SETTINGS)
+    return f"{path}: unknown key {shown(key)}{hint or ' (known keys: ' + ', '.join(SETTINGS) + ')'}"
+
+
 def check_key(path: Path, key: str, value) -> None:
     if key not in SETTINGS:
-        raise ConfigError(f"{path}: unknown key {key!r} (known keys: {', '.join(SETTINGS)})")
+        raise ConfigError(unknown_key(path, key))
     reason = problem(key, value)
     if reason:
         raise ConfigError(f"{path}: key {key!r} {reason}, got {value!r}")
@@ -229,6 +245,7 @@ def resolve(settings: dict) -> Experiment:
     values["architecture"] = framing.name
     task = tasks.parse(values["task"])
     values["task"] = task.label
+    values["cell"] = values["cell"].lower()
     if task.delay >= length:
         raise ConfigError(f"Invalid value for --task: {task.label!r} (a delay must be shorter than --length {length})")
     if framing.stateful and values["batch_size"] != 1:

@@ -77,6 +77,8 @@ def canonical(name: str, value):
         return architectures.get(value).name
     if name == "task":
         return tasks.parse(value).label
+    if name == "cell":
+        return value.lower()
     return value
 
 
@@ -111,7 +113,7 @@ def load(path) -> dict:
     grid = {}
     for key, value in config.read_toml(path).items():
         if key not in config.SETTINGS:
-            raise ConfigError(f"{path}: unknown key {key!r} (known keys: {', '.join(config.SETTINGS)})")
+            raise ConfigError(config.unknown_key(path, key))
         try:
             grid[key] = axis_from_file(key, value)
         except (GridError, seeds.SeedsError) as error:

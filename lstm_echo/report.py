@@ -218,11 +218,16 @@ def learned_style(runs_learned: int, runs: int) -> str:
 
 
 def seeds_table(run_rows: list[dict]) -> Group:
+    """A row per run; with the framing first when the runs are of several."""
+    framings = len({row["architecture"] for row in run_rows}) > 1
     table = Table(box=box.SIMPLE_HEAD)
+    if framings:
+        table.add_column("Framing", no_wrap=True)
     for column in ("Seed", "Final loss", "Steps correct", "Max error", "Learned"):
         table.add_column(column, justify="right")
     for row in run_rows:
         table.add_row(
+            *([row["architecture"]] if framings else []),
             str(row["seed"]),
             loss_text(row["final_loss"]),
             f"{row['steps_correct']}/{row['steps']}",
@@ -272,6 +277,27 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
             f"{s['median_seconds']:.2f}",
         )
     return Group(Text(title, style="bold"), table)
+
+
+def compare_takeaway(summaries: list[dict]) -> Text:
+    """One sentence computed from the rows: which framings learned the task, most and least often."""
+    yes, no = verdict_words(summaries[0]["task"])
+    if summaries[0]["runs"] == 1:
+        learned = ", ".join(s["architecture"] for s in summaries if s["runs_learned"]) or "none"
+        missed = ", ".join(s["architecture"] for s in summaries if not s["runs_learned"]) or "none"
+        return Text(f"{yes.capitalize()}: {learned}; {no}: {missed}.")
+    rates = sorted({s["learned_rate"] for s in summaries}, reverse=True)
+
+    def group(rate: float) -> str:
+        members = [s for s in summaries if s["learned_rate"] == rate]
+        k, n = members[0]["runs_learned"], members[0]["runs"]
+        return ", ".join(s["architecture"] for s in members) + f" in {k}/{n} seeds ({rate:.0%})"
+
+    if rates == [0]:
+        return Text(f"No framing {yes} in any seed.")
+    if len(rates) == 1:
+        return Text(f"Every framing {yes} equally often: {group(rates[0])}.")
+    return Text(f"Most often {yes}: {group(rates[0])}; least often: {group(rates[-1])}.")
 
 
 SWEEP_AXES = {"architecture": "Framing", "task": "Task", "cell": "Cell", "layers": "Layers", "length": "Length", "neurons": "Neurons", "epochs": "Epochs", "batch_size": "Batch", "learning_rate": "LR"}

@@ -1,6 +1,7 @@
 """Sets of seeds: how they are written, and what a batch of seeded runs adds up to.
 
     "10"        seeds 0 .. 9 (a count)
+    "7,"        the seed 7 alone
     "3,7,11"    exactly these
     "0-19"      0 .. 19, both ends included; items combine: "0-4,10"
 """
@@ -38,6 +39,12 @@ def parse(text: str) -> list[int]:
     text = text.strip()
     if is_number(text):
         return first_n(int(text))
+    if text.endswith(",") and is_number(text[:-1]):
+        return parse_list(text[:-1])  # `7,`: the seed 7 alone, not seven seeds
+    return parse_list(text)
+
+
+def parse_list(text: str) -> list[int]:
     ranges = []
     for item in text.split(","):
         low, dash, high = item.strip().partition("-")

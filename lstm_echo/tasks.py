@@ -42,7 +42,8 @@ class Task:
 
 
 def parse(text: str) -> Task:
-    """`echo`, `reverse` or `delay:K` with K >= 1."""
+    """`echo`, `reverse` or `delay:K` with K >= 1, in any case."""
+    text = text.lower()
     if text in ("echo", "reverse"):
         return Task(text)
     name, colon, k = text.partition(":")

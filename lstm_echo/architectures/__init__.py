@@ -30,7 +30,8 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Architecture:
-    """The framing called `name` or one of its aliases."""
+    """The framing called `name` or one of its aliases, in any case."""
+    name = name.lower()
     for architecture in REGISTRY:
         if name == architecture.name or name in architecture.aliases:
             return architecture
