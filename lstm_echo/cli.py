@@ -18,10 +18,9 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from lstm_echo import architectures, budget, config, grid, plot, report, rows, runner, sweep
+from lstm_echo import architectures, budget, config, grid, plot, progress, report, rows, runner, sweep
 from lstm_echo import seeds as seeds_module
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 from lstm_echo.results_file import ResultsFile, ResultsWriteError
@@ -115,7 +114,14 @@ Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help=f"Train once
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")]
 FLAG = ""  # a flag takes no value: show none, so that nobody types `--json true`
 Json = Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print one JSON document on stdout and nothing else.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="No progress display.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="No progress display (as --progress none).")]
+ProgressMode = Annotated[
+    str,
+    typer.Option(
+        "--progress", metavar="MODE",
+        help="On stderr: auto (a bar on a terminal, even with --json), lines (a line per phase or setting, for logs) or none.",
+    ),
+]
 PerSeed = Annotated[bool, typer.Option("--per-seed", metavar=FLAG, help="With --seeds: a row per seed (and loss histories in JSON).")]
 RequireEcho = Annotated[bool, typer.Option("--require-echo", metavar=FLAG, help="Exit 3 unless the run (every seed) learns its task.")]
 Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE.png", help="Save the loss curves as a PNG (needs the plot extra).")]
@@ -193,28 +199,24 @@ def print_json(document) -> None:
     print(json.dumps(document, ensure_ascii=not utf8))
 
 
-def progress_bar(shown: bool) -> Progress:
-    """Progress on stderr, only for a terminal and only when asked for."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        console=stderr,
-        transient=True,
-        disable=not (shown and stderr.is_terminal),
-    )
+def progress_mode_or_fail(mode: str, quiet: bool) -> str:
+    if mode.lower() not in progress.MODES:
+        fail(f"Invalid value for --progress: {config.shown(mode)} (must be one of {', '.join(progress.MODES)})")
+    return "none" if quiet else mode.lower()
 
 
-def epoch_reporter(progress: Progress, label: str, experiment: config.Experiment):
-    """A callback for the engine that moves one bar over the epochs."""
-    task = progress.add_task(label, total=experiment.epochs, status="")
+def training_reporter(display, label: str, experiment: config.Experiment):
+    """Callbacks for the runner that move one bar over the epochs and name the phase."""
+    prefix = f"{label}: " if label else ""
+    task = display.add_task(f"{prefix}starting", total=experiment.epochs, status="")
+
+    def on_phase(phase: str) -> None:
+        display.update(task, description=prefix + phase)
 
     def on_progress(done, total, losses):
-        progress.update(task, completed=done, status=f"loss {float(np.median(losses)):.3g}")
+        display.update(task, completed=done, status=f"loss {float(np.median(losses)):.3g}")
 
-    return on_progress
+    return {"on_progress": on_progress, "on_phase": on_phase}
 
 
 def seeds_text(seed_list: list[int]) -> str:
@@ -262,23 +264,26 @@ def run(
     plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
+    progress_mode: ProgressMode = "auto",
 ):
     """Train one framing on the echo sequence (or another task) and show what it learned."""
+    mode = progress_mode_or_fail(progress_mode, quiet)
     settings, seed_list = gather_settings(config_file, setting_options(locals()))
     experiment = resolve_or_fail(settings, models=len(seed_list or [0]))
     plot_file = plot_path_or_fail(plot_file)
 
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
-        stdout.print(report.model_summary(settings_title(experiment, seed_list), layer_table))
+        data = report.data_line(architectures.get(experiment.architecture), experiment.length)
+        stdout.print(report.model_summary(settings_title(experiment, seed_list), layer_table, data))
 
-    with progress_bar(shown=not (as_json or quiet)) as progress:
-        on_progress = epoch_reporter(progress, "training", experiment)
+    with progress.display(mode, stderr) as display:
+        callbacks = training_reporter(display, "", experiment)
         if seed_list:
-            results = runner.run_seeds(experiment, seed_list, on_progress=on_progress)
+            results = runner.run_seeds(experiment, seed_list, **callbacks)
         else:
             try:
-                results = [runner.run(experiment, on_progress=on_progress)]
+                results = [runner.run(experiment, **callbacks)]
             except runner.TrainingDiverged as error:
                 fail(f"training diverged: {error}", code=1)
 
@@ -295,10 +300,10 @@ def run(
     elif seed_list:
         if per_seed:
             stdout.print(report.seeds_table(run_rows))
-        stdout.print(report.seeds_summary(summary[0], results))
+        stdout.print(report.seeds_summary(summary[0], results, wall_seconds()))
     else:
         stdout.print(report.predictions_table(results[0]))
-        stdout.print(report.verdict_line(results[0]))
+        stdout.print(report.verdict_line(results[0], wall_seconds()))
     if require_echo and not all(row["learned"] for row in run_rows):
         raise typer.Exit(NOT_ECHOED)
 
@@ -322,8 +327,10 @@ def compare(
     plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
+    progress_mode: ProgressMode = "auto",
 ):
     """Train several framings (all, or those named) on the same settings and show them side by side."""
+    mode = progress_mode_or_fail(progress_mode, quiet)
     framings = chosen_framings(names)
     settings, seed_list = gather_settings(config_file, setting_options(locals()))
     # Every framing keeps its own default epochs and batch size unless they are given.
@@ -332,11 +339,8 @@ def compare(
     seed_list = seed_list or [experiments[0].seed]
     plot_file = plot_path_or_fail(plot_file)
 
-    with progress_bar(shown=not (as_json or quiet)) as progress:
-        outcomes = [
-            runner.run_seeds(e, seed_list, on_progress=epoch_reporter(progress, e.architecture, e))
-            for e in experiments
-        ]
+    with progress.display(mode, stderr) as display:
+        outcomes = [runner.run_seeds(e, seed_list, **training_reporter(display, e.architecture, e)) for e in experiments]
     e = experiments[0]
     which = "All framings" if len(framings) == len(architectures.REGISTRY) else "Framings"
     title = f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
@@ -375,8 +379,10 @@ def sweep_command(
     plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
+    progress_mode: ProgressMode = "auto",
 ):
     """Train every combination of the given settings, once per seed, in one process."""
+    mode = progress_mode_or_fail(progress_mode, quiet)
     flags = {
         "architecture": architecture, "task": task, "cell": cell, "layers": layers, "length": length,
         "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
@@ -401,12 +407,21 @@ def sweep_command(
         fail(str(error))
 
     total = len(points) * len(seed_list)
-    with results_file or contextlib.nullcontext(), progress_bar(shown=not (as_json or quiet)) as progress:
-        bar = progress.add_task("sweep", total=total, status="runs")
+    with results_file or contextlib.nullcontext(), progress.display(mode, stderr) as display:
+        bar = display.add_task("sweep", total=total, status="runs")
+
+        def on_phase(phase: str) -> None:
+            display.update(bar, description=f"sweep ({phase})")
+
         try:
-            outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: progress.advance(bar, n))
+            outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: display.advance(bar, n), on_phase=on_phase)
         except ResultsWriteError as error:
             fail(str(error), code=1)
+        except KeyboardInterrupt:
+            if out is None:
+                raise
+            print(f"Interrupted. {out} keeps every finished run; the same command resumes from there.", file=sys.stderr)
+            sys.exit(INTERRUPTED)
 
     summary = rows.aggregate(outcome.rows)
     if plot_file is not None and not outcome.curves:

@@ -160,6 +160,7 @@ def train(
     batch_size: int,
     learning_rate: float,
     on_progress: Optional[ProgressCallback] = None,
+    on_compiled: Optional[Callable[[], None]] = None,
 ) -> Trained:
     """Train len(seeds) models, whose `initial` weights are stacked on axis 0."""
     layers = tuple(layers)
@@ -181,6 +182,8 @@ def train(
     run = run.get_concrete_function(weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
     run(weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))  # compiles, trains nothing
     compile_seconds = time.perf_counter() - started
+    if on_compiled is not None:
+        on_compiled()
 
     started = time.perf_counter()
     history, done = [], 0

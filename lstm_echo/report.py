@@ -4,7 +4,7 @@ from rich import box, table
 from rich.console import Group
 from rich.text import Text
 
-from lstm_echo import seeds
+from lstm_echo import architectures, seeds
 from lstm_echo.plot import sparkline
 from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
@@ -65,8 +65,14 @@ def layer_label(spec: LayerSpec) -> str:
     return f"TimeDistributed({dense})" if spec.time_distributed else dense
 
 
-def model_summary(title: str, rows: list[dict]) -> Group:
-    """Layer, type, output shape and params, with the total: what Keras' summary shows."""
+def data_line(framing: Architecture, length: int) -> Text:
+    """`X (1, 5, 1) -> y (1, 5, 1): one sample; ...`: the shapes the framing trains on."""
+    d = describe(framing, length)
+    return Text(f"X {shape_text(d['x_shape'])} → y {shape_text(d['y_shape'])}: {d['description']}")
+
+
+def model_summary(title: str, rows: list[dict], data: Text) -> Group:
+    """The data's shapes, then layer, type, output shape and params with the total, as Keras' summary shows."""
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Layer")
     table.add_column("Type")
@@ -76,7 +82,7 @@ def model_summary(title: str, rows: list[dict]) -> Group:
         table.add_row(row["name"], row["type"], shape_text(row["output_shape"]), f"{row['params']:,}")
     table.add_section()
     table.add_row("Total", "", "", f"{sum(row['params'] for row in rows):,}", style="bold")
-    return Group(Text(title, style="bold"), table)
+    return Group(Text(title, style="bold"), data, table)
 
 
 def params_table(framing: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> Group:
@@ -138,7 +144,7 @@ def describe(framing: Architecture, length: int) -> dict:
     }
 
 
-def architectures_table(descriptions: list[dict], length: int) -> Table:
+def architectures_table(descriptions: list[dict], length: int) -> Group:
     table = Table(title=f"Framings of the echo problem (length {length}, neurons = length)", title_justify="left", box=box.SIMPLE_HEAD)
     for column in ("Framing", "Data", "Layers", "Epochs", "Batch"):
         table.add_column(column)
@@ -150,14 +156,16 @@ def architectures_table(descriptions: list[dict], length: int) -> Table:
             str(d["default_epochs"]),
             str(d["default_batch_size"]),
         )
-    return table
+    about = [Text.assemble((d["name"], "bold"), f": {d['description']}") for d in descriptions]
+    return Group(table, *about)
 
 
 def predictions_table(result: RunResult) -> Group:
     """Every step's prediction and error, marked ✓ when within the verdict's tolerance."""
     tolerance = result.verdict.tolerance
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("Step", "Input", "Expected", "Predicted", "Abs error", f"< {tolerance:g}"):
+    position = architectures.get(result.experiment.architecture).position
+    for column in (position, "Input", "Expected", "Predicted", "Abs error", f"< {tolerance:g}"):
         table.add_column(column, justify="right")
     for step, (given, want, got) in enumerate(zip(result.inputs, result.expected, result.predictions)):
         ok = abs(got - want) < tolerance
@@ -173,8 +181,8 @@ def predictions_table(result: RunResult) -> Group:
 
 
 def loss_curve_line(history: list[float]) -> Text:
-    """`loss ▇▆▄▃▂▁ 0.23 → 0.00057 (log scale)`"""
-    return Text("loss ") + Text(sparkline(history), style="cyan") + Text(f" {history[0]:.3g} → {history[-1]:.3g} (log scale)")
+    """`loss ▇▆▄▃▂▁ 0.23 → 0.00057 (epoch means, log scale)`: each epoch's loss averaged while it trained."""
+    return Text("loss ") + Text(sparkline(history), style="cyan") + Text(f" {history[0]:.3g} → {history[-1]:.3g} (epoch means, log scale)")
 
 
 def verdict_words(task: str) -> tuple[str, str]:
@@ -193,7 +201,7 @@ def hint(result: RunResult) -> str:
     return f"{step}; --seeds 20 shows how often this setting learns"
 
 
-def verdict_line(result: RunResult) -> Text:
+def verdict_line(result: RunResult, wall_seconds: float) -> Text:
     v = result.verdict
     word = verdict_words(result.experiment.task)
     head = Text(word[0] if v.learned else word[1], style="bold green" if v.learned else "bold red")
@@ -201,8 +209,8 @@ def verdict_line(result: RunResult) -> Text:
     if not v.learned:
         text += Text(f"; worst: step {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
     return text + Text(
-        f"\nfinal loss {result.final_loss:.3g}, max error {v.max_error:.4f}, "
-        f"trained in {result.timings['train_seconds']:.2f} s (+{result.timings['compile_seconds']:.2f} s compile)\n"
+        f"\nfinal loss {result.final_loss:.3g} (after the last update), max error {v.max_error:.4f}, "
+        f"trained {timing_text(result.timings, wall_seconds)}\n"
     ) + loss_curve_line(result.loss_history)
 
 
@@ -237,7 +245,19 @@ def seeds_table(run_rows: list[dict]) -> Group:
     return Group(Text("Per seed", style="bold"), table)
 
 
-def seeds_summary(summary: dict, results: list[RunResult]) -> Text:
+def timing_text(timings: dict, wall_seconds: float) -> str:
+    """`in 0.05 s (+1.54 s compile, 4.8 s in all with start-up)`"""
+    return (
+        f"in {timings['train_seconds']:.2f} s (+{timings['compile_seconds']:.2f} s compile, "
+        f"{wall_seconds:.1f} s in all with start-up)"
+    )
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def seeds_summary(summary: dict, results: list[RunResult], wall_seconds: float) -> Text:
     """The aggregate row of a run over seeds, its timings and the median loss curve."""
     timings = results[0].timings
     word = verdict_words(summary["task"])[0]
@@ -248,8 +268,7 @@ def seeds_summary(summary: dict, results: list[RunResult]) -> Text:
         line += Text(f"; {summary['diverged']} diverged", style="bold red")
     curve = seeds.median_curve([r.loss_history for r in results])
     return line + Text(
-        f"\n{summary['runs']} models trained together in {timings['train_seconds']:.2f} s "
-        f"(+{timings['compile_seconds']:.2f} s compile)\nmedian "
+        f"\n{plural(summary['runs'], 'model')} trained together {timing_text(timings, wall_seconds)}\nmedian "
     ) + loss_curve_line(curve)
 
 
@@ -328,7 +347,7 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
             loss_text(r["median_final_loss"]),
             loss_text(r["worst_final_loss"]), f"{r['median_seconds']:.3f}",
         )
-    title = f"{runs} runs, {len(rows)} settings; {shared}" if rows else f"{runs} runs"
+    title = f"{plural(runs, 'run')}, {plural(len(rows), 'setting')}; {shared}" if rows else plural(runs, "run")
     return Group(Text(title, style="bold"), table)
 
 

@@ -4,6 +4,7 @@ Returns a `RunResult`, plain data that `report` renders; nothing here prints.
 TensorFlow is imported only when training starts.
 """
 
+import sys
 import time
 from dataclasses import dataclass, field, replace
 
@@ -61,12 +62,14 @@ def layer_rows(layers) -> list[dict]:
     return rows
 
 
-def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> list[RunResult]:
+def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_phase=None) -> list[RunResult]:
     """Train one model per seed, all together in one compiled program; one result per seed.
 
     Model k starts from seed k's initial weights and shuffles with seed k's
     generator, so its result is the one a lone run of seed k gives.
+    `on_phase` hears "starting TensorFlow", "compiling" and "training" as they begin.
     """
+    on_phase = on_phase or (lambda phase: None)
     started = time.perf_counter()
     framing = architectures.get(experiment.architecture)
     inputs, targets = tasks.parse(experiment.task).data(experiment.length)
@@ -75,8 +78,11 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> lis
     layers = network_layers(experiment)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]
 
+    if "lstm_echo.engine" not in sys.modules:
+        on_phase("starting TensorFlow")
     from lstm_echo import engine
 
+    on_phase("compiling")
     trained = engine.train(
         layers,
         x,
@@ -87,6 +93,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> lis
         batch_size=experiment.batch_size,
         learning_rate=experiment.learning_rate,
         on_progress=on_progress,
+        on_compiled=lambda: on_phase("training"),
     )
     rows = layer_rows(layers)
     timings = {
@@ -116,9 +123,9 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None) -> lis
     return results
 
 
-def run(experiment: Experiment, on_progress=None) -> RunResult:
+def run(experiment: Experiment, on_progress=None, on_phase=None) -> RunResult:
     """Train the one seed of `experiment`; raise TrainingDiverged if its loss blows up."""
-    (result,) = run_seeds(experiment, [experiment.seed], on_progress)
+    (result,) = run_seeds(experiment, [experiment.seed], on_progress, on_phase)
     history = np.asarray(result.loss_history)
     if not np.isfinite(history).all():
         epoch = int(np.argmin(np.isfinite(history)))

@@ -28,10 +28,12 @@ def run(
     out: ResultsFile | None = None,
     recorded: dict | None = None,
     on_runs=None,
+    on_phase=None,
 ) -> Outcome:
     """Train every point for every seed not in `recorded` (`out`'s runs, by key), appending to `out`.
 
-    `on_runs(n)` is called as n more runs of the grid are done or found recorded.
+    `on_runs(n)` is called as n more runs of the grid are done or found recorded;
+    `on_phase` is passed to the runner.
     """
     recorded = recorded or {}
     rows, trained, skipped, curves = [], 0, 0, []
@@ -44,7 +46,7 @@ def run(
             on_runs(len(seed_list) - len(todo))
         if not todo:
             continue
-        results = runner.run_seeds(point, todo)
+        results = runner.run_seeds(point, todo, on_phase=on_phase)
         new_rows = [run_row(result) for result in results]
         if out is not None:
             out.append(new_rows)

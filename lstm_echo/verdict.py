@@ -17,10 +17,11 @@ ONE_DECIMAL = 0.05
 
 def tolerance(expected) -> float:
     """0.05, or half the smallest gap between distinct targets when that is smaller."""
-    targets = np.unique(np.round(np.asarray(expected, dtype=np.float64), 9))
+    # Targets are float32: round off their last bits so that 0.1 apart means 0.1 apart.
+    targets = np.unique(np.round(np.asarray(expected, dtype=np.float64), 6))
     if targets.size < 2:
         return ONE_DECIMAL
-    return float(min(ONE_DECIMAL, np.diff(targets).min() / 2))
+    return min(ONE_DECIMAL, round(float(np.diff(targets).min()) / 2, 9))
 
 
 @dataclass(frozen=True)

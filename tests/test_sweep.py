@@ -75,7 +75,7 @@ def test_killed_sweep_resumes_without_duplicates(tmp_path):
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
-    assert err.decode().strip().splitlines()[-1] == "Interrupted."
+    assert err.decode().strip().splitlines()[-1] == f"Interrupted. {out} keeps every finished run; the same command resumes from there."
     done = [json.loads(line) for line in out.read_text().splitlines()]
     assert 4 <= len(done) < 20
 

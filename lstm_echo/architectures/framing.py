@@ -18,6 +18,8 @@ class Architecture:
     default_batch_size: length -> the batch size the framing trains with by default.
     stateful: samples are fed in order, one per batch, and the recurrent state
         carries from each to the next within an epoch (reset between epochs).
+    position: what one value of the flattened y is, as the predictions table
+        names its rows: a time step, a sample of one step, or an output unit.
     """
 
     name: str
@@ -28,6 +30,7 @@ class Architecture:
     default_epochs: int
     default_batch_size: Callable[[int], int]
     stateful: bool = False
+    position: str = "Step"
 
     def samples(self, length: int) -> int:
         """How many training samples the data set holds at this length."""

@@ -25,5 +25,6 @@ ARCHITECTURE = Architecture(
     frame=data.many_to_one,
     layers=layers,
     default_epochs=500,
+    position="Output",
     default_batch_size=lambda length: 1,
 )

@@ -22,5 +22,6 @@ ARCHITECTURE = Architecture(
     frame=data.one_to_one,
     layers=layers,
     default_epochs=1000,
+    position="Sample",
     default_batch_size=lambda length: length,
 )

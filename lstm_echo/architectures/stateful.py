@@ -26,6 +26,7 @@ ARCHITECTURE = Architecture(
     frame=data.one_to_one,
     layers=layers,
     default_epochs=1000,
+    position="Sample",
     default_batch_size=lambda length: 1,
     stateful=True,
 )
