@@ -70,7 +70,6 @@ app = typer.Typer(
     cls=OneLineErrors,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
-    help="Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ...",
 )
 
 MIN_WIDTH, MAX_WIDTH = 40, 1000
@@ -91,6 +90,16 @@ if not stdout.is_terminal and "COLUMNS" not in os.environ:
     # Pipes and logs have no width of their own; rich's 80 would squeeze the wider tables.
     stdout.width = 120
 INT, FLOAT = "INTEGER", "FLOAT"
+
+
+def show(renderable) -> None:
+    """Print to stdout; for pipes and files, without the spaces rich pads table lines with."""
+    if stdout.is_terminal:
+        stdout.print(renderable)
+        return
+    with stdout.capture() as captured:
+        stdout.print(renderable)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
 def fail(message: str, code: int = 2):
@@ -269,13 +278,13 @@ def run(
     """Train one framing on the echo sequence (or another task) and show what it learned."""
     mode = progress_mode_or_fail(progress_mode, quiet)
     settings, seed_list = gather_settings(config_file, setting_options(locals()))
-    experiment = resolve_or_fail(settings, models=len(seed_list or [0]))
+    experiment = resolve_or_fail(settings, models=len(seed_list) if seed_list else 1)
     plot_file = plot_path_or_fail(plot_file)
 
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
         data = report.data_line(architectures.get(experiment.architecture), experiment.length)
-        stdout.print(report.model_summary(settings_title(experiment, seed_list), layer_table, data))
+        show(report.model_summary(settings_title(experiment, seed_list), layer_table, data))
 
     with progress.display(mode, stderr) as display:
         callbacks = training_reporter(display, "", experiment)
@@ -299,11 +308,11 @@ def run(
         print_json(rows.document(run_rows, **values, network=first.layers, timings=timings))
     elif seed_list:
         if per_seed:
-            stdout.print(report.seeds_table(run_rows))
-        stdout.print(report.seeds_summary(summary[0], results, wall_seconds()))
+            show(report.seeds_table(run_rows))
+        show(report.seeds_summary(summary[0], results, wall_seconds()))
     else:
-        stdout.print(report.predictions_table(results[0]))
-        stdout.print(report.verdict_line(results[0], wall_seconds()))
+        show(report.predictions_table(results[0]))
+        show(report.verdict_line(results[0], wall_seconds()))
     if require_echo and not all(row["learned"] for row in run_rows):
         raise typer.Exit(NOT_ECHOED)
 
@@ -334,7 +343,7 @@ def compare(
     framings = chosen_framings(names)
     settings, seed_list = gather_settings(config_file, setting_options(locals()))
     # Every framing keeps its own default epochs and batch size unless they are given.
-    models = len(seed_list or [0])
+    models = len(seed_list) if seed_list else 1
     experiments = [resolve_or_fail({**settings, "architecture": f.name}, models) for f in framings]
     seed_list = seed_list or [experiments[0].seed]
     plot_file = plot_path_or_fail(plot_file)
@@ -353,9 +362,9 @@ def compare(
         print_json(rows.document(run_rows, summary, timings={"wall_seconds": wall_seconds()}))
     else:
         if per_seed:
-            stdout.print(report.seeds_table(run_rows))
-        stdout.print(report.compare_table(summary, run_rows, title=title))
-        stdout.print(report.compare_takeaway(summary))
+            show(report.seeds_table(run_rows))
+        show(report.compare_table(summary, run_rows, title=title))
+        show(report.compare_takeaway(summary))
     if require_echo and not all(row["learned"] for row in run_rows):
         raise typer.Exit(NOT_ECHOED)
 
@@ -434,7 +443,7 @@ def sweep_command(
         extra = {"trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None}
         print_json(rows.document(outcome.rows if per_seed else None, summary=summary, **extra, timings={"wall_seconds": wall_seconds()}))
         return
-    stdout.print(report.sweep_table(summary, runs=total))
+    show(report.sweep_table(summary, runs=total))
     if results_file is not None:
         print(f"{out}: {outcome.trained} runs added, {outcome.skipped} skipped as already recorded")
 
@@ -459,7 +468,7 @@ def explain_command(
     if as_json:
         print_json(answer)
         return
-    stdout.print(report.timedistributed_report(answer))
+    show(report.timedistributed_report(answer))
 
 
 CELL_NOTES = {
@@ -488,10 +497,10 @@ def params(
         print_json([report.params_json(framing, length, units, kind, depth) for framing in framings])
         return
     for framing in framings:
-        stdout.print(report.params_table(framing, length, units, kind, depth))
-    stdout.print(CELL_NOTES[kind])
-    stdout.print("Dense: a weight per input + a bias, per output.")
-    stdout.print("TimeDistributed, or a Dense given a 3-D input, applies one Dense at every step.")
+        show(report.params_table(framing, length, units, kind, depth))
+    show(CELL_NOTES[kind])
+    show("Dense: a weight per input + a bias, per output.")
+    show("TimeDistributed, or a Dense given a 3-D input, applies one Dense at every step.")
 
 
 @app.command("architectures")
@@ -505,7 +514,7 @@ def list_architectures(
     if as_json:
         print_json(descriptions)
         return
-    stdout.print(report.architectures_table(descriptions, length))
+    show(report.architectures_table(descriptions, length))
 
 
 SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE

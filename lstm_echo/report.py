@@ -207,7 +207,8 @@ def verdict_line(result: RunResult, wall_seconds: float) -> Text:
     head = Text(word[0] if v.learned else word[1], style="bold green" if v.learned else "bold red")
     text = head + Text(f": {v.steps_correct}/{v.steps} steps within {v.tolerance:g} of the target")
     if not v.learned:
-        text += Text(f"; worst: step {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
+        position = architectures.get(result.experiment.architecture).position.lower()
+        text += Text(f"; worst: {position} {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
     return text + Text(
         f"\nfinal loss {result.final_loss:.3g} (after the last update), max error {v.max_error:.4f}, "
         f"trained {timing_text(result.timings, wall_seconds)}\n"
