@@ -1,5 +1,6 @@
 """Rich tables for people and plain JSON for scripts, from results and specs."""
 
+import numpy as np
 from rich import box, table
 from rich.console import Group
 from rich.text import Text
@@ -191,10 +192,12 @@ def verdict_words(task: str) -> tuple[str, str]:
 
 def hint(result: RunResult) -> str:
     """What to try next, from how the loss ended: still falling, or levelled off."""
-    e, history = result.experiment, result.loss_history
-    # Falling: down by more than 1% over the last tenth of the epochs (at least the last one).
-    earlier = history[min(int(len(history) * 0.9), len(history) - 2)] if len(history) > 1 else float("nan")
-    if history and history[-1] < 0.99 * earlier:
+    e, history = result.experiment, np.log(np.clip(result.loss_history, 1e-30, None))
+    # Still falling: the last tenth of the epochs (at least the last one) brought at
+    # least 5% of the whole fall in log loss; a curve falling evenly brings 10%.
+    earlier = history[min(int(len(history) * 0.9), len(history) - 2)] if len(history) > 1 else np.nan
+    fall = history[0] - history[-1] if len(history) else np.nan
+    if fall > 0 and earlier - history[-1] >= 0.05 * fall:
         step = f"the loss was still falling: try --epochs {min(2 * e.epochs, 1_000_000)}"
     else:
         step = f"the loss had levelled off: try --neurons {min(2 * e.neurons, 10_000)} or another --seed"
