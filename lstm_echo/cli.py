@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import numpy as np
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from lstm_echo import architectures, budget, config, grid, plot, progress, report, rows, runner, sweep
 from lstm_echo import seeds as seeds_module
@@ -40,7 +40,22 @@ class OutputFailed(Exception):
     """stdout could not be written: its reader left, or its disk is full."""
 
 
-class OneLineErrors(TyperGroup):
+class FlagsLookLikeFlags:
+    """Help that shows no value after a flag (Typer shows `<bool>`, so people type `--json true`)."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+
+class Command(FlagsLookLikeFlags, TyperCommand):
+    pass
+
+
+class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
     """Usage errors as one line on stderr with exit code 2; Ctrl-C exits 130."""
 
     def invoke(self, ctx):
@@ -121,9 +136,8 @@ Seed = Annotated[Optional[str], typer.Option(metavar=INT, help="Seed of the init
 SEEDS_HELP = "a count (10: seeds 0-9), one seed (7,), a list (3,7,11) or a range (0-19)"
 Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help=f"Train once per seed, all together: {SEEDS_HELP}.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")]
-FLAG = ""  # a flag takes no value: show none, so that nobody types `--json true`
-Json = Annotated[bool, typer.Option("--json", metavar=FLAG, help="Print one JSON document on stdout and nothing else.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="No progress display (as --progress none).")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (as --progress none).")]
 ProgressMode = Annotated[
     str,
     typer.Option(
@@ -131,8 +145,8 @@ ProgressMode = Annotated[
         help="On stderr: auto (a bar on a terminal, even with --json), lines (a line per phase or setting, for logs) or none.",
     ),
 ]
-PerSeed = Annotated[bool, typer.Option("--per-seed", metavar=FLAG, help="With --seeds: a row per seed (and loss histories in JSON).")]
-RequireEcho = Annotated[bool, typer.Option("--require-echo", metavar=FLAG, help="Exit 3 unless the run (every seed) learns its task.")]
+PerSeed = Annotated[bool, typer.Option("--per-seed", help="With --seeds: a row per seed (and loss histories in JSON).")]
+RequireEcho = Annotated[bool, typer.Option("--require-echo", help="Exit 3 unless the run (every seed) learns its task.")]
 Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE.png", help="Save the loss curves as a PNG (needs the plot extra).")]
 
 
@@ -144,7 +158,7 @@ def show_version(asked: bool) -> None:
 
 @app.callback()
 def options(
-    version: Annotated[bool, typer.Option("--version", metavar=FLAG, callback=show_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit.")] = False,
 ):
     """Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ..."""
 
@@ -254,7 +268,7 @@ def wall_seconds() -> float:
     return time.perf_counter() - STARTED
 
 
-@app.command()
+@app.command(cls=Command)
 def run(
     architecture: Arch = None,
     task: Task = None,
@@ -317,7 +331,7 @@ def run(
         raise typer.Exit(NOT_ECHOED)
 
 
-@app.command()
+@app.command(cls=Command)
 def compare(
     names: Annotated[Optional[list[str]], typer.Argument(metavar="[ARCH]...", help="Framings to compare (default: all).")] = None,
     task: Task = None,
@@ -369,7 +383,7 @@ def compare(
         raise typer.Exit(NOT_ECHOED)
 
 
-@app.command("sweep")
+@app.command("sweep", cls=Command)
 def sweep_command(
     architecture: Annotated[Optional[str], typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
     task: Annotated[Optional[str], typer.Option(metavar="LIST", help="Tasks: echo,reverse,delay:1 (default echo).")] = None,
@@ -383,7 +397,7 @@ def sweep_command(
     seed: Annotated[Optional[str], typer.Option(metavar=INT, help="One seed for every setting (default 0).")] = None,
     seeds: Annotated[Optional[str], typer.Option(metavar="SEEDS", help=f"Seeds for every setting: {SEEDS_HELP}.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")] = None,
-    per_seed: Annotated[bool, typer.Option("--per-seed", metavar=FLAG, help="With --json: every run's row too, not only each setting's.")] = False,
+    per_seed: Annotated[bool, typer.Option("--per-seed", help="With --json: every run's row too, not only each setting's.")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config", metavar="FILE.toml", help="TOML file whose keys may hold lists; options override it.")] = None,
     plot_file: Plot = None,
     as_json: Json = False,
@@ -448,7 +462,7 @@ def sweep_command(
         print(f"{out}: {outcome.trained} runs added, {outcome.skipped} skipped as already recorded")
 
 
-@app.command("explain")
+@app.command("explain", cls=Command)
 def explain_command(
     topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed")],
     length: Length = None,
@@ -478,7 +492,7 @@ CELL_NOTES = {
 }
 
 
-@app.command()
+@app.command(cls=Command)
 def params(
     names: Annotated[Optional[list[str]], typer.Argument(metavar="[ARCH]...", help="Framings to show (default: all).")] = None,
     length: Annotated[str, typer.Option(metavar=INT, help="Steps in the echo sequence.")] = "5",
@@ -503,7 +517,7 @@ def params(
     show("TimeDistributed, or a Dense given a 3-D input, applies one Dense at every step.")
 
 
-@app.command("architectures")
+@app.command("architectures", cls=Command)
 def list_architectures(
     length: Annotated[str, typer.Option(metavar=INT, help="Sequence length the shapes are shown at.")] = "5",
     as_json: Json = False,

@@ -18,7 +18,7 @@ def test_version_and_short_help():
 
 def test_flags_show_no_value_in_help():
     help_text = invoke("run", "--help", env={"COLUMNS": "160"}).stdout
-    for flag in ("--json", "--quiet", "--per-seed", "--require-echo"):
+    for flag in ("--json", "--quiet", "--per-seed", "--require-echo", "--help"):
         line = next(line for line in help_text.splitlines() if flag + " " in line)
         assert "<bool>" not in line, line
 
