@@ -26,9 +26,9 @@ import time
 
 import numpy as np
 
-from lstm_echo.quiet_tf import tf  # noqa: F401  (silences TensorFlow before Keras loads)
 from lstm_echo import architectures, config, data, engine, keras_model, runner
 from lstm_echo.initializers import initial_weights
+from lstm_echo.quiet_tf import tf  # noqa: F401  (silences TensorFlow before Keras loads)
 from lstm_echo.verdict import judge
 
 COMMANDS = [
@@ -107,7 +107,7 @@ def bench_commands(repeats):
     rows = []
     for command in COMMANDS:
         argv = [exe, *command[1:]]
-        seconds, _ = median_time(lambda: subprocess.run(argv, capture_output=True, check=True), repeats)
+        seconds, _ = median_time(lambda argv=argv: subprocess.run(argv, capture_output=True, check=True), repeats)
         rows.append({"command": " ".join(command), "wall_seconds": seconds})
     return rows
 
@@ -122,8 +122,10 @@ def main():
     # The tutorial's three experiments.
     framings = [bench_framing(a.name, args.repeats, args.seeds) for a in architectures.REGISTRY[:3]]
 
-    print(f"{'framing':<13} {'keras fit':>10} {'engine':>8} {'(train)':>8} {'a/b':>7} "
-          f"{args.seeds:>4} seeds {'c/b':>5}  final loss keras / engine   echo keras / engine / seeds")
+    print(
+        f"{'framing':<13} {'keras fit':>10} {'engine':>8} {'(train)':>8} {'a/b':>7} "
+        f"{args.seeds:>4} seeds {'c/b':>5}  final loss keras / engine   echo keras / engine / seeds"
+    )
     for r in framings:
         print(
             f"{r['architecture']:<13} {r['keras_fit_seconds']:>9.2f}s {r['engine_seconds']:>7.2f}s "

@@ -92,11 +92,14 @@ def check(experiment: Experiment, layers: list[LayerSpec], models: int, availabl
     need = estimate(experiment, layers)
     if models * need.per_model <= room:
         return
+    value: int | str
     if need.per_model > room:
         part = max(("weights", "activations", "history"), key=lambda name: getattr(need, name))
         option, value = {
             "weights": ("--neurons", experiment.neurons),
-            "activations": ("--batch-size", experiment.batch_size) if experiment.batch_size > 1 else ("--length", experiment.length),
+            "activations": ("--batch-size", experiment.batch_size)
+            if experiment.batch_size > 1
+            else ("--length", experiment.length),
             "history": ("--epochs", experiment.epochs),
         }[part]
     else:

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, cast
 
 import numpy as np
 import typer
@@ -28,7 +28,7 @@ from lstm_echo.results_file import ResultsFile, ResultsWriteError
 STARTED = time.perf_counter()
 # BadParameter derives from the usage error class that Typer's parser raises for
 # every bad command line (whether Typer bundles click or depends on it).
-UsageError = typer.BadParameter.__base__
+UsageError = cast(type[typer.BadParameter], typer.BadParameter.__base__)
 NOT_ECHOED = 3
 INTERRUPTED = 130
 
@@ -67,11 +67,13 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
                 raise OutputFailed(error) from None
             raise
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self, args=None, prog_name=None, complete_var=None, standalone_mode=True, windows_expand_args=True, **extra
+    ):
         args = sys.argv[1:] if args is None else list(args)
         try:
             # Bare `lstm-echo` asks what the tool does: the help, and no error.
-            code = super().main(args or ["--help"], prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(args or ["--help"], prog_name, complete_var, False, windows_expand_args, **extra)
         except UsageError as error:
             fail(error.format_message())
         except (typer.Abort, KeyboardInterrupt):
@@ -117,37 +119,59 @@ def show(renderable) -> None:
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
-def fail(message: str, code: int = 2):
+def fail(message: str, code: int = 2) -> NoReturn:
     print(f"Error: {message}", file=sys.stderr)
     sys.exit(code)
 
 
 # Options shared by the commands that train; each is parsed and checked by config.
-Arch = Annotated[Optional[str], typer.Argument(metavar="ARCH", help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).")]
-Length = Annotated[Optional[str], typer.Option(metavar=INT, help="Steps in the sequence (default 5).")]
-Neurons = Annotated[Optional[str], typer.Option("--neurons", "--units", metavar=INT, help="Units per recurrent layer (default: the length).")]
-Epochs = Annotated[Optional[str], typer.Option(metavar=INT, help="Training epochs (default: the framing's).")]
-BatchSize = Annotated[Optional[str], typer.Option(metavar=INT, help="Samples per update (default: the framing's).")]
-LearningRate = Annotated[Optional[str], typer.Option("--learning-rate", "--lr", metavar=FLOAT, help="Adam's learning rate (default 0.001).")]
-Task = Annotated[Optional[str], typer.Option(metavar="TASK", help="echo (default), reverse, or delay:K (output the input of K steps before).")]
-Cell = Annotated[Optional[str], typer.Option(metavar="CELL", help="Recurrent cell: lstm (default), gru or simple.")]
-Layers = Annotated[Optional[str], typer.Option(metavar=INT, help="Stacked recurrent layers (default 1).")]
-Seed = Annotated[Optional[str], typer.Option(metavar=INT, help="Seed of the initial weights and shuffling (default 0).")]
+Arch = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="ARCH",
+        help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).",
+    ),
+]
+Length = Annotated[str | None, typer.Option(metavar=INT, help="Steps in the sequence (default 5).")]
+Neurons = Annotated[
+    str | None,
+    typer.Option("--neurons", "--units", metavar=INT, help="Units per recurrent layer (default: the length)."),
+]
+Epochs = Annotated[str | None, typer.Option(metavar=INT, help="Training epochs (default: the framing's).")]
+BatchSize = Annotated[str | None, typer.Option(metavar=INT, help="Samples per update (default: the framing's).")]
+LearningRate = Annotated[
+    str | None, typer.Option("--learning-rate", "--lr", metavar=FLOAT, help="Adam's learning rate (default 0.001).")
+]
+Task = Annotated[
+    str | None,
+    typer.Option(metavar="TASK", help="echo (default), reverse, or delay:K (output the input of K steps before)."),
+]
+Cell = Annotated[str | None, typer.Option(metavar="CELL", help="Recurrent cell: lstm (default), gru or simple.")]
+Layers = Annotated[str | None, typer.Option(metavar=INT, help="Stacked recurrent layers (default 1).")]
+Seed = Annotated[str | None, typer.Option(metavar=INT, help="Seed of the initial weights and shuffling (default 0).")]
 SEEDS_HELP = "a count (10: seeds 0-9), one seed (7,), a list (3,7,11) or a range (0-19)"
-Seeds = Annotated[Optional[str], typer.Option(metavar="SEEDS", help=f"Train once per seed, all together: {SEEDS_HELP}.")]
-ConfigFile = Annotated[Optional[Path], typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")]
+Seeds = Annotated[str | None, typer.Option(metavar="SEEDS", help=f"Train once per seed, all together: {SEEDS_HELP}.")]
+ConfigFile = Annotated[
+    Path | None, typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")
+]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (as --progress none).")]
 ProgressMode = Annotated[
     str,
     typer.Option(
-        "--progress", metavar="MODE",
+        "--progress",
+        metavar="MODE",
         help="On stderr: auto (a bar on a terminal, even with --json), lines (a line per phase or setting, for logs) or none.",
     ),
 ]
 PerSeed = Annotated[bool, typer.Option("--per-seed", help="With --seeds: a row per seed (and loss histories in JSON).")]
-RequireEcho = Annotated[bool, typer.Option("--require-echo", help="Exit 3 unless the run (every seed) learns its task.")]
-Plot = Annotated[Optional[Path], typer.Option("--plot", metavar="FILE.png", help="Save the loss curves as a PNG (needs the plot extra).")]
+RequireEcho = Annotated[
+    bool, typer.Option("--require-echo", help="Exit 3 unless the run (every seed) learns its task.")
+]
+Plot = Annotated[
+    Path | None,
+    typer.Option("--plot", metavar="FILE.png", help="Save the loss curves as a PNG (needs the plot extra)."),
+]
 
 
 def show_version(asked: bool) -> None:
@@ -158,7 +182,9 @@ def show_version(asked: bool) -> None:
 
 @app.callback()
 def options(
-    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ):
     """Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ..."""
 
@@ -176,7 +202,7 @@ def setting_options(arguments: dict) -> dict:
     return {name: value for name, value in arguments.items() if name in config.SETTINGS}
 
 
-def gather_settings(config_file: Optional[Path], flags: dict) -> tuple[dict, Optional[list[int]]]:
+def gather_settings(config_file: Path | None, flags: dict) -> tuple[dict, list[int] | None]:
     """Config file, then command line (`flags`, as typed); returns the settings and the seed list, if any."""
     if flags.get("seed") is not None and flags.get("seeds") is not None:
         fail(f"Invalid value for --seeds: {config.shown(flags['seeds'])} (give either --seed or --seeds, not both)")
@@ -191,7 +217,7 @@ def gather_settings(config_file: Optional[Path], flags: dict) -> tuple[dict, Opt
     return settings, settings.pop("seeds", None)
 
 
-def plot_path_or_fail(path: Optional[Path]) -> Optional[Path]:
+def plot_path_or_fail(path: Path | None) -> Path | None:
     """Checked before anything trains, so a bad path costs no training."""
     try:
         return plot.check(path) if path is not None else None
@@ -250,14 +276,14 @@ def network_text(e: config.Experiment) -> str:
     return f"{e.layers} × {e.cell}" if e.layers > 1 else e.cell
 
 
-def settings_title(e: config.Experiment, seed_list: Optional[list[int]]) -> str:
+def settings_title(e: config.Experiment, seed_list: list[int] | None) -> str:
     return (
         f"{e.architecture} ({network_text(e)}), task {e.task}: length {e.length}, neurons {e.neurons}, "
         f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text(seed_list or [e.seed])}"
     )
 
 
-def chosen_framings(names: Optional[list[str]]) -> list:
+def chosen_framings(names: list[str] | None) -> list:
     """The framings named on the command line, in that order and each once, or all of them."""
     chosen = [architectures.get(parse_options({"architecture": n})["architecture"]) for n in names or []]
     return list(dict.fromkeys(chosen)) or list(architectures.REGISTRY)
@@ -319,7 +345,7 @@ def run(
         first = results[0]
         timings = {**first.timings, "wall_seconds": wall_seconds()}
         values = {name: [rows.float32_value(v) for v in getattr(first, name)] for name in ("inputs", "expected")}
-        print_json(rows.document(run_rows, **values, network=first.layers, timings=timings))
+        print_json({**rows.document(run_rows), **values, "network": first.layers, "timings": timings})
     elif seed_list:
         if per_seed:
             show(report.seeds_table(run_rows))
@@ -333,7 +359,9 @@ def run(
 
 @app.command(cls=Command)
 def compare(
-    names: Annotated[Optional[list[str]], typer.Argument(metavar="[ARCH]...", help="Framings to compare (default: all).")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(metavar="[ARCH]...", help="Framings to compare (default: all).")
+    ] = None,
     task: Task = None,
     cell: Cell = None,
     layers: Layers = None,
@@ -363,12 +391,16 @@ def compare(
     plot_file = plot_path_or_fail(plot_file)
 
     with progress.display(mode, stderr) as display:
-        outcomes = [runner.run_seeds(e, seed_list, **training_reporter(display, e.architecture, e)) for e in experiments]
+        outcomes = [
+            runner.run_seeds(e, seed_list, **training_reporter(display, e.architecture, e)) for e in experiments
+        ]
     e = experiments[0]
     which = "All framings" if len(framings) == len(architectures.REGISTRY) else "Framings"
     title = f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
     if plot_file is not None:
-        curves = {r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes}
+        curves = {
+            r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes
+        }
         save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
     run_rows = [rows.run_row(result, with_history=per_seed) for results in outcomes for result in results]
     summary = rows.aggregate(run_rows)
@@ -385,20 +417,48 @@ def compare(
 
 @app.command("sweep", cls=Command)
 def sweep_command(
-    architecture: Annotated[Optional[str], typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
-    task: Annotated[Optional[str], typer.Option(metavar="LIST", help="Tasks: echo,reverse,delay:1 (default echo).")] = None,
-    cell: Annotated[Optional[str], typer.Option(metavar="LIST", help="Cells: lstm,gru,simple (default lstm).")] = None,
-    layers: Annotated[Optional[str], typer.Option(metavar="LIST", help="Stacked recurrent layers, as a list or range (default 1).")] = None,
-    length: Annotated[Optional[str], typer.Option(metavar="LIST", help="Lengths: 5,10,20 or a range 5-8 (default 5).")] = None,
-    neurons: Annotated[Optional[str], typer.Option("--neurons", "--units", metavar="LIST", help="Units per recurrent layer, as a list or range (default: the length).")] = None,
-    epochs: Annotated[Optional[str], typer.Option(metavar="LIST", help="Epochs, as a list or range (default: the framing's).")] = None,
-    batch_size: Annotated[Optional[str], typer.Option(metavar="LIST", help="Batch sizes, as a list or range (default: the framing's).")] = None,
-    learning_rate: Annotated[Optional[str], typer.Option("--learning-rate", "--lr", metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001).")] = None,
-    seed: Annotated[Optional[str], typer.Option(metavar=INT, help="One seed for every setting (default 0).")] = None,
-    seeds: Annotated[Optional[str], typer.Option(metavar="SEEDS", help=f"Seeds for every setting: {SEEDS_HELP}.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")] = None,
-    per_seed: Annotated[bool, typer.Option("--per-seed", help="With --json: every run's row too, not only each setting's.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config", metavar="FILE.toml", help="TOML file whose keys may hold lists; options override it.")] = None,
+    architecture: Annotated[str | None, typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
+    task: Annotated[
+        str | None, typer.Option(metavar="LIST", help="Tasks: echo,reverse,delay:1 (default echo).")
+    ] = None,
+    cell: Annotated[str | None, typer.Option(metavar="LIST", help="Cells: lstm,gru,simple (default lstm).")] = None,
+    layers: Annotated[
+        str | None, typer.Option(metavar="LIST", help="Stacked recurrent layers, as a list or range (default 1).")
+    ] = None,
+    length: Annotated[
+        str | None, typer.Option(metavar="LIST", help="Lengths: 5,10,20 or a range 5-8 (default 5).")
+    ] = None,
+    neurons: Annotated[
+        str | None,
+        typer.Option(
+            "--neurons",
+            "--units",
+            metavar="LIST",
+            help="Units per recurrent layer, as a list or range (default: the length).",
+        ),
+    ] = None,
+    epochs: Annotated[
+        str | None, typer.Option(metavar="LIST", help="Epochs, as a list or range (default: the framing's).")
+    ] = None,
+    batch_size: Annotated[
+        str | None, typer.Option(metavar="LIST", help="Batch sizes, as a list or range (default: the framing's).")
+    ] = None,
+    learning_rate: Annotated[
+        str | None,
+        typer.Option("--learning-rate", "--lr", metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001)."),
+    ] = None,
+    seed: Annotated[str | None, typer.Option(metavar=INT, help="One seed for every setting (default 0).")] = None,
+    seeds: Annotated[str | None, typer.Option(metavar="SEEDS", help=f"Seeds for every setting: {SEEDS_HELP}.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")
+    ] = None,
+    per_seed: Annotated[
+        bool, typer.Option("--per-seed", help="With --json: every run's row too, not only each setting's.")
+    ] = False,
+    config_file: Annotated[
+        Path | None,
+        typer.Option("--config", metavar="FILE.toml", help="TOML file whose keys may hold lists; options override it."),
+    ] = None,
     plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
@@ -407,9 +467,17 @@ def sweep_command(
     """Train every combination of the given settings, once per seed, in one process."""
     mode = progress_mode_or_fail(progress_mode, quiet)
     flags = {
-        "architecture": architecture, "task": task, "cell": cell, "layers": layers, "length": length,
-        "neurons": neurons, "epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
-        "seed": seed, "seeds": seeds,
+        "architecture": architecture,
+        "task": task,
+        "cell": cell,
+        "layers": layers,
+        "length": length,
+        "neurons": neurons,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "seed": seed,
+        "seeds": seeds,
     }
     if seed is not None and seeds is not None:
         fail(f"Invalid value for --seeds: {config.shown(seeds)} (give either --seed or --seeds, not both)")
@@ -437,7 +505,9 @@ def sweep_command(
             display.update(bar, description=f"sweep ({phase})")
 
         try:
-            outcome = sweep.run(points, seed_list, results_file, recorded, on_runs=lambda n: display.advance(bar, n), on_phase=on_phase)
+            outcome = sweep.run(
+                points, seed_list, results_file, recorded, on_runs=lambda n: display.advance(bar, n), on_phase=on_phase
+            )
         except ResultsWriteError as error:
             fail(str(error), code=1)
         except KeyboardInterrupt:
@@ -455,7 +525,11 @@ def sweep_command(
         save_plot(plot_file, curves, f"sweep of {total} runs: median loss over seeds, runs trained now")
     if as_json:
         extra = {"trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None}
-        print_json(rows.document(outcome.rows if per_seed else None, summary=summary, **extra, timings={"wall_seconds": wall_seconds()}))
+        print_json(
+            rows.document(
+                outcome.rows if per_seed else None, summary=summary, **extra, timings={"wall_seconds": wall_seconds()}
+            )
+        )
         return
     show(report.sweep_table(summary, runs=total))
     if results_file is not None:
@@ -467,7 +541,9 @@ def explain_command(
     topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed")],
     length: Length = None,
     neurons: Neurons = None,
-    epochs: Annotated[Optional[str], typer.Option(metavar=INT, help="Epochs to train the shared weights (default 1000).")] = None,
+    epochs: Annotated[
+        str | None, typer.Option(metavar=INT, help="Epochs to train the shared weights (default 1000).")
+    ] = None,
     seed: Seed = None,
     as_json: Json = False,
 ):
@@ -494,7 +570,9 @@ CELL_NOTES = {
 
 @app.command(cls=Command)
 def params(
-    names: Annotated[Optional[list[str]], typer.Argument(metavar="[ARCH]...", help="Framings to show (default: all).")] = None,
+    names: Annotated[
+        list[str] | None, typer.Argument(metavar="[ARCH]...", help="Framings to show (default: all).")
+    ] = None,
     length: Annotated[str, typer.Option(metavar=INT, help="Steps in the echo sequence.")] = "5",
     neurons: Neurons = None,
     cell: Annotated[str, typer.Option(metavar="CELL", help="Recurrent cell: lstm, gru or simple.")] = "lstm",
@@ -505,13 +583,13 @@ def params(
     given = parse_options({"length": length, "neurons": neurons, "cell": cell, "layers": layers})
     kind, depth = CELLS[given["cell"]], given["layers"]
     framings = chosen_framings(names)
-    length = given["length"]
-    units = given.get("neurons", length)
+    steps = given["length"]
+    units = given.get("neurons", steps)
     if as_json:
-        print_json([report.params_json(framing, length, units, kind, depth) for framing in framings])
+        print_json([report.params_json(framing, steps, units, kind, depth) for framing in framings])
         return
     for framing in framings:
-        show(report.params_table(framing, length, units, kind, depth))
+        show(report.params_table(framing, steps, units, kind, depth))
     show(CELL_NOTES[kind])
     show("Dense: a weight per input + a bias, per output.")
     show("TimeDistributed, or a Dense given a 3-D input, applies one Dense at every step.")
@@ -523,12 +601,12 @@ def list_architectures(
     as_json: Json = False,
 ):
     """List the framings with their aliases, data shapes, layers and defaults."""
-    length = parse_options({"length": length})["length"]
-    descriptions = [report.describe(framing, length) for framing in architectures.REGISTRY]
+    steps = parse_options({"length": length})["length"]
+    descriptions = [report.describe(framing, steps) for framing in architectures.REGISTRY]
     if as_json:
         print_json(descriptions)
         return
-    show(report.architectures_table(descriptions, length))
+    show(report.architectures_table(descriptions, steps))
 
 
 SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE

@@ -21,9 +21,9 @@ import difflib
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 from lstm_echo import architectures, seeds, tasks
 from lstm_echo.layers import CELLS
@@ -100,7 +100,11 @@ def architecture_check(value):
         hint = did_you_mean(value, architectures.names())
         if hint:
             return "is not a framing" + hint
-        return "must be one of " + ", ".join(a.name for a in architectures.REGISTRY) + " or an alias (lstm-echo architectures)"
+        return (
+            "must be one of "
+            + ", ".join(a.name for a in architectures.REGISTRY)
+            + " or an alias (lstm-echo architectures)"
+        )
     return None
 
 
@@ -235,7 +239,9 @@ def resolve(settings: dict) -> Experiment:
     A `seeds` entry is not part of one experiment; the caller runs one per seed.
     """
     if settings.get("architecture") is None:
-        raise ConfigError(f"Missing architecture: give ARCH ({', '.join(a.name for a in architectures.REGISTRY)}) or a --config that names one")
+        raise ConfigError(
+            f"Missing architecture: give ARCH ({', '.join(a.name for a in architectures.REGISTRY)}) or a --config that names one"
+        )
     framing = architectures.get(settings["architecture"])
     values = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None and k != "seeds"}}
     length = values["length"]
@@ -249,7 +255,9 @@ def resolve(settings: dict) -> Experiment:
     if task.delay >= length:
         raise ConfigError(f"Invalid value for --task: {task.label!r} (a delay must be shorter than --length {length})")
     if framing.stateful and values["batch_size"] != 1:
-        raise ConfigError(f"Invalid value for --batch-size: {values['batch_size']} ({framing.name} feeds one step per batch: it must be 1)")
+        raise ConfigError(
+            f"Invalid value for --batch-size: {values['batch_size']} ({framing.name} feeds one step per batch: it must be 1)"
+        )
     samples = framing.samples(length)
     if values["batch_size"] > samples:
         raise ConfigError(

@@ -18,8 +18,8 @@ stateful layer does.
 import functools
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -66,7 +66,7 @@ def zero_states(layers, models, batch_size: int) -> list[tuple]:
     return states
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int):
     """A compiled function that trains for up to `chunk` epochs per call."""
     steps = math.ceil(samples / batch_size)
@@ -109,7 +109,7 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
     return run
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_forward(layers: tuple[LayerSpec, ...]):
     @tf.function(reduce_retracing=True)
     def run(weights, x, states):
@@ -135,7 +135,9 @@ def predict(layers: tuple[LayerSpec, ...], weights, x) -> tf.Tensor:
     return tf.concat(outputs, axis=1)
 
 
-def epoch_orders(generators, samples: int, batch_size: int, epochs: int, chunk: int, shuffle: bool = True) -> np.ndarray:
+def epoch_orders(
+    generators, samples: int, batch_size: int, epochs: int, chunk: int, shuffle: bool = True
+) -> np.ndarray:
     """Sample order per model and epoch, (M, chunk, steps * batch_size), padded with 0."""
     steps = math.ceil(samples / batch_size)
     orders = np.zeros((len(generators), chunk, steps * batch_size), dtype=np.int32)
@@ -159,14 +161,14 @@ def train(
     epochs: int,
     batch_size: int,
     learning_rate: float,
-    on_progress: Optional[ProgressCallback] = None,
-    on_compiled: Optional[Callable[[], None]] = None,
+    on_progress: ProgressCallback | None = None,
+    on_compiled: Callable[[], None] | None = None,
 ) -> Trained:
     """Train len(seeds) models, whose `initial` weights are stacked on axis 0."""
-    layers = tuple(layers)
+    specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
     chunk = max(1, math.ceil(epochs / PROGRESS_UPDATES))
-    run = compiled_chunk(layers, samples, batch_size, chunk)
+    run = compiled_chunk(specs, samples, batch_size, chunk)
     shufflers = [np.random.default_rng([seed, 1]) for seed in seeds]
 
     weights = [tf.constant(w, dtype=tf.float32) for w in initial]
@@ -189,7 +191,7 @@ def train(
     history, done = [], 0
     while done < epochs:
         n = min(chunk, epochs - done)
-        orders = tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk, shuffle=not is_stateful(layers)))
+        orders = tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk, shuffle=not is_stateful(specs)))
         weights, m, v, iteration, losses = run(weights, m, v, iteration, rate, x_t, y_t, orders, tf.constant(n))
         history.append(losses.numpy()[:n])
         done += n
@@ -198,7 +200,7 @@ def train(
         if not np.isfinite(history[-1][-1]).any():
             break  # every model has diverged: nothing left to learn
     train_seconds = time.perf_counter() - started
-    predictions = predict(layers, weights, x_t).numpy()
+    predictions = predict(specs, weights, x_t).numpy()
 
     return Trained(
         weights=[w.numpy() for w in weights],

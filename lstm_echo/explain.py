@@ -14,7 +14,13 @@ from lstm_echo.architectures import many_to_many, many_to_many_dense
 
 def timedistributed(length: int, neurons: int, epochs: int, seed: int) -> dict:
     experiment = config.resolve(
-        {"architecture": many_to_many.ARCHITECTURE.name, "length": length, "neurons": neurons, "epochs": epochs, "seed": seed}
+        {
+            "architecture": many_to_many.ARCHITECTURE.name,
+            "length": length,
+            "neurons": neurons,
+            "epochs": epochs,
+            "seed": seed,
+        }
     )
     trained = runner.run(experiment).weights
     sequence = data.echo_sequence(length)
@@ -26,7 +32,12 @@ def timedistributed(length: int, neurons: int, epochs: int, seed: int) -> dict:
         model.set_weights(trained)
         sides[name] = {
             "layers": [
-                {"name": row["name"], "type": row["type"], "output_shape": list(layer.output.shape), "params": layer.count_params()}
+                {
+                    "name": row["name"],
+                    "type": row["type"],
+                    "output_shape": list(layer.output.shape),
+                    "params": layer.count_params(),
+                }
                 for row, layer in zip(runner.layer_rows(layers), model.layers)
             ],
             "total_params": model.count_params(),

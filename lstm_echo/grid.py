@@ -28,7 +28,7 @@ class GridError(ValueError):
 
 def items(name: str, text: str) -> list:
     """`text` as a list of values of setting `name`."""
-    values = []
+    values: list = []
     for item in text.split(","):
         item = item.strip()
         if not item:

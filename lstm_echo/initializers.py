@@ -12,13 +12,13 @@ import numpy as np
 from lstm_echo.layers import LSTM, LayerSpec
 
 
-def glorot_uniform(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def glorot_uniform(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     fan_in, fan_out = shape
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=shape)
 
 
-def orthogonal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def orthogonal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     rows, cols = shape
     q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
     # The sign fix makes q uniformly distributed over orthogonal matrices.

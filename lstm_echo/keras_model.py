@@ -4,11 +4,10 @@ The engine never trains this model; tests compare its parameter counts, output
 shapes and predictions with ours, and `bench/` times its `fit` as the baseline.
 """
 
-from lstm_echo.quiet_tf import tf  # noqa: F401  (imported first, quietly, for Keras' backend)
-
 import keras
 
 from lstm_echo.layers import DENSE, GRU, LSTM, REPEAT, SIMPLE, LayerSpec
+from lstm_echo.quiet_tf import tf  # noqa: F401  (imported first, quietly, for Keras' backend)
 
 RECURRENT_LAYERS = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU, SIMPLE: keras.layers.SimpleRNN}
 

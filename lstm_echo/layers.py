@@ -85,8 +85,17 @@ class LayerSpec:
         return [(self.inputs, blocks), (self.units, blocks), bias]
 
 
-def recurrent_stack(cell: str, depth: int, units: int, steps: int, *, last_returns_sequences: bool,
-                    inputs: int = 1, stateful: bool = False, batch: int | None = None) -> list[LayerSpec]:
+def recurrent_stack(
+    cell: str,
+    depth: int,
+    units: int,
+    steps: int,
+    *,
+    last_returns_sequences: bool,
+    inputs: int = 1,
+    stateful: bool = False,
+    batch: int | None = None,
+) -> list[LayerSpec]:
     """`depth` recurrent layers of `units`; all but the last return sequences to feed the next."""
     return [
         LayerSpec(

@@ -78,7 +78,7 @@ def forward(layers: tuple[LayerSpec, ...], weights, x, states=None):
     `states` holds a starting state per recurrent layer (None: zeros); the
     result is (output, the final state of every recurrent layer).
     """
-    position, finals = 0, []
+    position, finals = 0, list[tuple]()
     for spec in layers:
         count = len(spec.weight_shapes)
         own = weights[position : position + count]

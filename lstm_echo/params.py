@@ -29,9 +29,13 @@ class Arithmetic:
 def layer_arithmetic(spec: LayerSpec) -> Arithmetic:
     i, u = spec.inputs, spec.units
     if spec.kind == LSTM:
-        return Arithmetic("4 × ((inputs + 1) × units + units²)", f"4 × (({i} + 1) × {u} + {u}²)", 4 * ((i + 1) * u + u * u))
+        return Arithmetic(
+            "4 × ((inputs + 1) × units + units²)", f"4 × (({i} + 1) × {u} + {u}²)", 4 * ((i + 1) * u + u * u)
+        )
     if spec.kind == GRU:
-        return Arithmetic("3 × ((inputs + 2) × units + units²)", f"3 × (({i} + 2) × {u} + {u}²)", 3 * ((i + 2) * u + u * u))
+        return Arithmetic(
+            "3 × ((inputs + 2) × units + units²)", f"3 × (({i} + 2) × {u} + {u}²)", 3 * ((i + 2) * u + u * u)
+        )
     if spec.kind == SIMPLE:
         return Arithmetic("(inputs + 1) × units + units²", f"({i} + 1) × {u} + {u}²", (i + 1) * u + u * u)
     if spec.kind == DENSE:

@@ -64,7 +64,13 @@ def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
     figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
     many = len(curves) > 10
     for label, history in curves.items():
-        axes.plot(np.arange(1, len(history) + 1), history, label=None if many else label, linewidth=0.8 if many else 1.5, alpha=0.6 if many else 1.0)
+        axes.plot(
+            np.arange(1, len(history) + 1),
+            history,
+            label=None if many else label,
+            linewidth=0.8 if many else 1.5,
+            alpha=0.6 if many else 1.0,
+        )
     axes.set_yscale("log")
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss (mean squared error)")

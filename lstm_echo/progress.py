@@ -31,7 +31,9 @@ class Lines:
         self.tasks.append({"description": description, "total": total, "completed": 0, "status": status})
         return len(self.tasks) - 1
 
-    def update(self, task_id: int, completed: int | None = None, status: str | None = None, description: str | None = None):
+    def update(
+        self, task_id: int, completed: int | None = None, status: str | None = None, description: str | None = None
+    ):
         task = self.tasks[task_id]
         # Phases are news only until the first epoch or run is done; after that, finishing is.
         changed = description is not None and description != task["description"] and task["completed"] == 0

@@ -6,10 +6,10 @@ from rich.console import Group
 from rich.text import Text
 
 from lstm_echo import architectures, seeds
-from lstm_echo.plot import sparkline
 from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
+from lstm_echo.plot import sparkline
 from lstm_echo.runner import RunResult, layer_rows
 
 
@@ -146,7 +146,11 @@ def describe(framing: Architecture, length: int) -> dict:
 
 
 def architectures_table(descriptions: list[dict], length: int) -> Group:
-    table = Table(title=f"Framings of the echo problem (length {length}, neurons = length)", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title=f"Framings of the echo problem (length {length}, neurons = length)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
     for column in ("Framing", "Data", "Layers", "Epochs", "Batch"):
         table.add_column(column)
     for d in descriptions:
@@ -183,7 +187,11 @@ def predictions_table(result: RunResult) -> Group:
 
 def loss_curve_line(history: list[float]) -> Text:
     """`loss ▇▆▄▃▂▁ 0.23 → 0.00057 (epoch means, log scale)`: each epoch's loss averaged while it trained."""
-    return Text("loss ") + Text(sparkline(history), style="cyan") + Text(f" {history[0]:.3g} → {history[-1]:.3g} (epoch means, log scale)")
+    return (
+        Text("loss ")
+        + Text(sparkline(history), style="cyan")
+        + Text(f" {history[0]:.3g} → {history[-1]:.3g} (epoch means, log scale)")
+    )
 
 
 def verdict_words(task: str) -> tuple[str, str]:
@@ -212,10 +220,14 @@ def verdict_line(result: RunResult, wall_seconds: float) -> Text:
     if not v.learned:
         position = architectures.get(result.experiment.architecture).position.lower()
         text += Text(f"; worst: {position} {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
-    return text + Text(
-        f"\nfinal loss {result.final_loss:.3g} (after the last update), max error {v.max_error:.4f}, "
-        f"trained {timing_text(result.timings, wall_seconds)}\n"
-    ) + loss_curve_line(result.loss_history)
+    return (
+        text
+        + Text(
+            f"\nfinal loss {result.final_loss:.3g} (after the last update), max error {v.max_error:.4f}, "
+            f"trained {timing_text(result.timings, wall_seconds)}\n"
+        )
+        + loss_curve_line(result.loss_history)
+    )
 
 
 def learned_text(runs_learned: int, runs: int) -> str:
@@ -271,9 +283,11 @@ def seeds_summary(summary: dict, results: list[RunResult], wall_seconds: float) 
     if summary["diverged"]:
         line += Text(f"; {summary['diverged']} diverged", style="bold red")
     curve = seeds.median_curve([r.loss_history for r in results])
-    return line + Text(
-        f"\n{plural(summary['runs'], 'model')} trained together {timing_text(timings, wall_seconds)}\nmedian "
-    ) + loss_curve_line(curve)
+    return (
+        line
+        + Text(f"\n{plural(summary['runs'], 'model')} trained together {timing_text(timings, wall_seconds)}\nmedian ")
+        + loss_curve_line(curve)
+    )
 
 
 def loss_text(value: float | None) -> str:
@@ -295,7 +309,11 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
             row = next(r for r in run_rows if r["architecture"] == s["architecture"])
             losses = (loss_text(row["final_loss"]), f"{row['steps_correct']}/{row['steps']}")
         table.add_row(
-            s["architecture"], f"{s['params']:,}", str(s["epochs"]), str(s["batch_size"]), *losses,
+            s["architecture"],
+            f"{s['params']:,}",
+            str(s["epochs"]),
+            str(s["batch_size"]),
+            *losses,
             Text(learned_text(s["runs_learned"], s["runs"]), style=learned_style(s["runs_learned"], s["runs"])),
             f"{s['median_seconds']:.2f}",
         )
@@ -323,7 +341,17 @@ def compare_takeaway(summaries: list[dict]) -> Text:
     return Text(f"Most often {yes}: {group(rates[0])}; least often: {group(rates[-1])}.")
 
 
-SWEEP_AXES = {"architecture": "Framing", "task": "Task", "cell": "Cell", "layers": "Layers", "length": "Length", "neurons": "Neurons", "epochs": "Epochs", "batch_size": "Batch", "learning_rate": "LR"}
+SWEEP_AXES = {
+    "architecture": "Framing",
+    "task": "Task",
+    "cell": "Cell",
+    "layers": "Layers",
+    "length": "Length",
+    "neurons": "Neurons",
+    "epochs": "Epochs",
+    "batch_size": "Batch",
+    "learning_rate": "LR",
+}
 
 
 def varying_axes(rows: list[dict]) -> list[str]:
@@ -347,9 +375,11 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
     for r in rows:
         table.add_row(
             *(str(r[name]) for name in varying),
-            str(r["runs"]), Text(learned_text(r["runs_learned"], r["runs"]), style=learned_style(r["runs_learned"], r["runs"])),
+            str(r["runs"]),
+            Text(learned_text(r["runs_learned"], r["runs"]), style=learned_style(r["runs_learned"], r["runs"])),
             loss_text(r["median_final_loss"]),
-            loss_text(r["worst_final_loss"]), f"{r['median_seconds']:.3f}",
+            loss_text(r["worst_final_loss"]),
+            f"{r['median_seconds']:.3f}",
         )
     title = f"{plural(runs, 'run')}, {plural(len(rows), 'setting')}; {shared}" if rows else plural(runs, "run")
     return Group(Text(title, style="bold"), table)
@@ -363,8 +393,11 @@ def timedistributed_report(answer: dict) -> Group:
         params.add_column(column, justify="right" if column == "Params" else "left")
     for i, (a, b) in enumerate(zip(wrapped["layers"], plain["layers"])):
         params.add_row(
-            str(i + 1), f"{a['type']} {shape_text(a['output_shape'])}", f"{a['params']:,}",
-            f"{b['type']} {shape_text(b['output_shape'])}", f"{b['params']:,}",
+            str(i + 1),
+            f"{a['type']} {shape_text(a['output_shape'])}",
+            f"{a['params']:,}",
+            f"{b['type']} {shape_text(b['output_shape'])}",
+            f"{b['params']:,}",
         )
     params.add_section()
     params.add_row("Total", "", f"{wrapped['total_params']:,}", "", f"{plain['total_params']:,}", style="bold")
@@ -385,10 +418,17 @@ def timedistributed_report(answer: dict) -> Group:
         "A Dense layer applies its kernel to the last axis of any input, so on the LSTM's "
         "(batch, steps, units) output it already acts on every step with one set of weights: "
         "exactly what the wrapper does."
-        if same else "The two differ here."
+        if same
+        else "The two differ here."
     )
     title = (
         f"TimeDistributed(Dense(1)) or Dense(1) after LSTM(return_sequences)? length {answer['length']}, "
         f"neurons {answer['neurons']}, weights trained {answer['epochs']} epochs from seed {answer['seed']}"
     )
-    return Group(Text(title, style="bold"), params, Text("Outputs of both Keras models on the same weights", style="bold"), outputs, verdict)
+    return Group(
+        Text(title, style="bold"),
+        params,
+        Text("Outputs of both Keras models on the same weights", style="bold"),
+        outputs,
+        verdict,
+    )

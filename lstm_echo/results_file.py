@@ -17,10 +17,12 @@ What the file promises:
 
 import csv
 import fcntl
+import functools
 import io
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from lstm_echo import config
@@ -50,8 +52,8 @@ def csv_number(text: str) -> float | None:
     return float(text) if text != "" else None
 
 
-CSV_READERS = {
-    **{name: lambda text, name=name: config.convert(name, text) for name in SETTING_COLUMNS},
+CSV_READERS: dict[str, Callable[[str], object]] = {
+    **{name: functools.partial(config.convert, name) for name in SETTING_COLUMNS},
     "learned": lambda text: {"true": True, "false": False}[text],
     "predictions": lambda text: [csv_number(p) for p in text.split(" ")] if text else [],
     **{name: int for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together")},
@@ -186,7 +188,9 @@ class ResultsFile:
         except OSError as error:
             os.ftruncate(self.descriptor, size)
             reason = os.strerror(error.errno) if error.errno else str(error)
-            raise ResultsWriteError(f"could not write to {self.path}: {reason}; the unfinished line was removed") from None
+            raise ResultsWriteError(
+                f"could not write to {self.path}: {reason}; the unfinished line was removed"
+            ) from None
 
     def close(self) -> None:
         if self.descriptor is not None:
@@ -198,4 +202,3 @@ class ResultsFile:
 
     def __exit__(self, *exc):
         self.close()
-

@@ -27,8 +27,17 @@ from lstm_echo.runner import RunResult
 
 SETTING_COLUMNS = tuple(name for name in config.SETTINGS if name != "seeds")
 RESULT_COLUMNS = (
-    "params", "learned", "steps_correct", "steps", "tolerance", "worst_step", "max_error", "final_loss",
-    "seconds", "models_trained_together", "predictions",
+    "params",
+    "learned",
+    "steps_correct",
+    "steps",
+    "tolerance",
+    "worst_step",
+    "max_error",
+    "final_loss",
+    "seconds",
+    "models_trained_together",
+    "predictions",
 )
 RUN_COLUMNS = SETTING_COLUMNS + RESULT_COLUMNS
 GROUP_COLUMNS = tuple(name for name in SETTING_COLUMNS if name != "seed")

@@ -45,7 +45,8 @@ def network_layers(experiment: Experiment) -> list[LayerSpec]:
 
 def layer_rows(layers) -> list[dict]:
     """Per layer: name (numbered as Keras does: lstm, lstm_1, ...), type, output shape, arithmetic."""
-    rows, seen = [], {}
+    rows: list[dict] = []
+    seen: dict[str, int] = {}
     for spec in layers:
         arithmetic = layer_arithmetic(spec)
         count = seen[spec.name] = seen.get(spec.name, -1) + 1

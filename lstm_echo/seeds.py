@@ -1,9 +1,9 @@
 """Sets of seeds: how they are written, and what a batch of seeded runs adds up to.
 
-    "10"        seeds 0 .. 9 (a count)
-    "7,"        the seed 7 alone
-    "3,7,11"    exactly these
-    "0-19"      0 .. 19, both ends included; items combine: "0-4,10"
+"10"        seeds 0 .. 9 (a count)
+"7,"        the seed 7 alone
+"3,7,11"    exactly these
+"0-19"      0 .. 19, both ends included; items combine: "0-4,10"
 """
 
 import math
@@ -12,7 +12,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-
 
 MAX_SEED = 2**32 - 1
 MAX_SEEDS = 100_000  # models in one run: each keeps its own weights, Adam state and loss history
@@ -67,16 +66,20 @@ def parse_list(text: str) -> list[int]:
 def expand(value) -> list[int]:
     """Seeds from a config value: a count, a string as for `parse`, or a list of seeds."""
     if isinstance(value, bool):
-        raise SeedsError("must be a count, a string like \"0-19\" or a list of seeds")
+        raise SeedsError('must be a count, a string like "0-19" or a list of seeds')
     if isinstance(value, int):
         return first_n(value)
     if isinstance(value, str):
         return parse(value)
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value)
+    ):
         if len(value) > MAX_SEEDS:
             raise SeedsError(f"at most {MAX_SEEDS:,} seeds")
         return parse(",".join(map(str, value)))
-    raise SeedsError("must be a count, a string like \"0-19\" or a non-empty list of seeds")
+    raise SeedsError('must be a count, a string like "0-19" or a non-empty list of seeds')
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ def run(
     `on_phase` is passed to the runner.
     """
     recorded = recorded or {}
-    rows, trained, skipped, curves = [], 0, 0, []
+    rows: list[dict] = []
+    curves: list[tuple[Experiment, list[float]]] = []
+    trained = skipped = 0
     for point in points:
         keys = {seed: experiment_key(replace(point, seed=seed)) for seed in seed_list}
         todo = [seed for seed in seed_list if keys[seed] not in recorded]

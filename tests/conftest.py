@@ -20,7 +20,9 @@ def invoke(*args, **kwargs):
 
 def lstm_echo(*args, **kwargs) -> subprocess.CompletedProcess:
     """The command line as its own process, as a shell runs it."""
-    return subprocess.run([sys.executable, "-m", "lstm_echo", *map(str, args)], capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "lstm_echo", *map(str, args)], capture_output=True, text=True, **kwargs
+    )
 
 
 class Trained(Exception):

@@ -4,7 +4,8 @@ from lstm_echo import architectures
 
 
 @pytest.mark.parametrize(
-    "alias, name", [("o2o", "one-to-one"), ("m2o", "many-to-one"), ("m2m", "many-to-many"), ("many-to-many", "many-to-many")]
+    "alias, name",
+    [("o2o", "one-to-one"), ("m2o", "many-to-one"), ("m2m", "many-to-many"), ("many-to-many", "many-to-many")],
 )
 def test_found_by_name_or_alias(alias, name):
     assert architectures.get(alias).name == name

@@ -34,8 +34,16 @@ def test_run_json_is_the_only_thing_on_stdout():
     doc = json.loads(result.stdout)
     (row,) = doc["runs"]
     assert {k: row[k] for k in config.SETTINGS if k != "seeds"} == {
-        "architecture": "one-to-one", "task": "echo", "cell": "lstm", "layers": 1, "length": 6, "neurons": 6,
-        "epochs": 15, "batch_size": 2, "learning_rate": 0.001, "seed": 3,
+        "architecture": "one-to-one",
+        "task": "echo",
+        "cell": "lstm",
+        "layers": 1,
+        "length": 6,
+        "neurons": 6,
+        "epochs": 15,
+        "batch_size": 2,
+        "learning_rate": 0.001,
+        "seed": 3,
     }
     assert [layer["params"] for layer in doc["network"]] == [4 * (2 * 6 + 36), 7]
     assert row["params"] == 4 * (2 * 6 + 36) + 7
@@ -81,7 +89,14 @@ def test_diverging_run_exits_1():
 def test_params_shows_the_arithmetic():
     result = invoke("params")
     assert result.exit_code == 0
-    for text in ("one-to-one", "many-to-one", "many-to-many", "4 × ((1 + 1) × 5 + 5²) = 140", "5 × 5 + 5 = 30", "140 + 30 = 170"):
+    for text in (
+        "one-to-one",
+        "many-to-one",
+        "many-to-many",
+        "4 × ((1 + 1) × 5 + 5²) = 140",
+        "5 × 5 + 5 = 30",
+        "140 + 30 = 170",
+    ):
         assert text in result.stdout
 
 
@@ -96,11 +111,22 @@ def test_params_json_for_chosen_framings():
 def test_architectures_lists_every_framing():
     result = invoke("architectures", "--length", "7")
     assert result.exit_code == 0
-    for text in ("one-to-one", "o2o", "many-to-one", "m2o", "many-to-many", "m2m", "X (1, 7, 1)", "TimeDistributed(Dense(1))"):
+    for text in (
+        "one-to-one",
+        "o2o",
+        "many-to-one",
+        "m2o",
+        "many-to-many",
+        "m2m",
+        "X (1, 7, 1)",
+        "TimeDistributed(Dense(1))",
+    ):
         assert text in result.stdout
     doc = json.loads(invoke("architectures", "--json").stdout)
     assert [(d["name"], d["default_epochs"], d["default_batch_size"]) for d in doc][:3] == [
-        ("one-to-one", 1000, 5), ("many-to-one", 500, 1), ("many-to-many", 1000, 1)
+        ("one-to-one", 1000, 5),
+        ("many-to-one", 500, 1),
+        ("many-to-many", 1000, 1),
     ]
     assert [d["name"] for d in doc] == [a.name for a in architectures.REGISTRY]
 
@@ -141,7 +167,9 @@ def test_malformed_config_names_file_and_key(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("args", [["--help"], ["params"], ["architectures"], ["run", "--help"], ["run", "m2m", "--length", "0"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["params"], ["architectures"], ["run", "--help"], ["run", "m2m", "--length", "0"]]
+)
 def test_light_commands_do_not_import_tensorflow(args):
     probe = (
         "import sys; from lstm_echo.cli import app; from typer.testing import CliRunner; "
@@ -152,6 +180,8 @@ def test_light_commands_do_not_import_tensorflow(args):
 
 
 def test_console_script_and_module_entry_point():
-    result = subprocess.run([sys.executable, "-m", "lstm_echo", "params", "m2o", "--json"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "lstm_echo", "params", "m2o", "--json"], capture_output=True, text=True
+    )
     assert result.returncode == 0
     assert json.loads(result.stdout)[0]["total_params"] == 170

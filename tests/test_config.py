@@ -11,7 +11,14 @@ def write(tmp_path, text, name="exp.toml"):
 
 def test_defaults_follow_the_framing():
     e = config.resolve({"architecture": "o2o", "length": 8})
-    assert (e.architecture, e.neurons, e.epochs, e.batch_size, e.learning_rate, e.seed) == ("one-to-one", 8, 1000, 8, 0.001, 0)
+    assert (e.architecture, e.neurons, e.epochs, e.batch_size, e.learning_rate, e.seed) == (
+        "one-to-one",
+        8,
+        1000,
+        8,
+        0.001,
+        0,
+    )
     e = config.resolve({"architecture": "m2o"})
     assert (e.length, e.epochs, e.batch_size) == (5, 500, 1)
 

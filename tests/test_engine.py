@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lstm_echo import architectures, engine, keras_model, tasks
-from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 from lstm_echo.initializers import initial_weights
+from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 
 
 def setup(name, length=5, neurons=5, seed=0, cell=LSTM, depth=1, task="echo"):
@@ -36,7 +36,9 @@ def test_forward_pass_equals_keras_predict(name, cell):
     np.testing.assert_allclose(ours, model.predict(x, batch_size=batch, verbose=0), atol=1e-5)
 
 
-@pytest.mark.parametrize("name, cell", [("o2o", LSTM), ("m2o", GRU), ("m2m", SIMPLE), ("m2m-dense", LSTM), ("enc-dec", GRU)])
+@pytest.mark.parametrize(
+    "name, cell", [("o2o", LSTM), ("m2o", GRU), ("m2m", SIMPLE), ("m2m-dense", LSTM), ("enc-dec", GRU)]
+)
 def test_full_batch_training_equals_keras_fit(name, cell):
     layers, x, y, weights = setup(name, cell=cell)
     model = keras_model.build(layers)
@@ -62,7 +64,9 @@ def test_stateful_training_equals_keras_stateful_fit(cell):
         for layer in model.layers:
             if getattr(layer, "stateful", False):
                 layer.reset_states()
-    trained = engine.train(layers, x, y, [w[None] for w in weights], seeds=[0], epochs=4, batch_size=1, learning_rate=0.001)
+    trained = engine.train(
+        layers, x, y, [w[None] for w in weights], seeds=[0], epochs=4, batch_size=1, learning_rate=0.001
+    )
     np.testing.assert_allclose(trained.history[:, 0], losses, rtol=1e-4)
     for ours, theirs in zip(trained.weights, model.get_weights()):
         np.testing.assert_allclose(ours[0], theirs, atol=1e-5)
@@ -112,11 +116,27 @@ def test_models_in_one_batch_train_as_if_alone():
     layers, x, y, _ = setup("o2o")
     seeds = [0, 1, 2]
     lone = [
-        engine.train(layers, x, y, [w[None] for w in initial_weights(layers, s)], seeds=[s], epochs=20, batch_size=2, learning_rate=0.01)
+        engine.train(
+            layers,
+            x,
+            y,
+            [w[None] for w in initial_weights(layers, s)],
+            seeds=[s],
+            epochs=20,
+            batch_size=2,
+            learning_rate=0.01,
+        )
         for s in seeds
     ]
     together = engine.train(
-        layers, x, y, stacked(*(initial_weights(layers, s) for s in seeds)), seeds=seeds, epochs=20, batch_size=2, learning_rate=0.01
+        layers,
+        x,
+        y,
+        stacked(*(initial_weights(layers, s) for s in seeds)),
+        seeds=seeds,
+        epochs=20,
+        batch_size=2,
+        learning_rate=0.01,
     )
     for k, alone in enumerate(lone):
         np.testing.assert_allclose(together.predictions[k], alone.predictions[0], atol=1e-5)
@@ -127,7 +147,14 @@ def test_progress_is_reported_between_chunks():
     layers, x, y, weights = setup("m2m")
     seen = []
     engine.train(
-        layers, x, y, [w[None] for w in weights], seeds=[0], epochs=120, batch_size=1, learning_rate=0.001,
+        layers,
+        x,
+        y,
+        [w[None] for w in weights],
+        seeds=[0],
+        epochs=120,
+        batch_size=1,
+        learning_rate=0.001,
         on_progress=lambda done, total, losses: seen.append((done, total)),
     )
     assert seen[-1] == (120, 120)
@@ -136,7 +163,9 @@ def test_progress_is_reported_between_chunks():
 
 def test_divergence_stops_early():
     layers, x, y, weights = setup("m2m")
-    trained = engine.train(layers, x, y, [w[None] for w in weights], seeds=[0], epochs=200, batch_size=1, learning_rate=1e38)
+    trained = engine.train(
+        layers, x, y, [w[None] for w in weights], seeds=[0], epochs=200, batch_size=1, learning_rate=1e38
+    )
     assert not np.isfinite(trained.history[-1]).any()
     assert trained.epochs_run < 200
 

@@ -15,10 +15,23 @@ from hypothesis import strategies as st
 
 from lstm_echo import config
 
-OPTIONS = ["--length", "--neurons", "--epochs", "--batch-size", "--learning-rate", "--task", "--cell", "--layers", "--seed", "--seeds"]
+OPTIONS = [
+    "--length",
+    "--neurons",
+    "--epochs",
+    "--batch-size",
+    "--learning-rate",
+    "--task",
+    "--cell",
+    "--layers",
+    "--seed",
+    "--seeds",
+]
 # Tokens that have broken parsers before (non-ASCII digits, huge numbers, empty
 # items, reversed ranges), joined at random into option values.
-PIECES = st.sampled_from(["0", "1", "5", "10000", "99999999999", "-", ",", ":", ".", "²", "٣", "1_0", " ", "x", "delay", "nan", "inf", "1e3"])
+PIECES = st.sampled_from(
+    ["0", "1", "5", "10000", "99999999999", "-", ",", ":", ".", "²", "٣", "1_0", " ", "x", "delay", "nan", "inf", "1e3"]
+)
 VALUES = st.one_of(
     PIECES,
     st.lists(PIECES, min_size=2, max_size=4).map("".join),
@@ -42,7 +55,17 @@ def ends_cleanly(result) -> None:
 
 @settings(FUZZ, max_examples=400)
 @given(
-    command=st.sampled_from([["run", "m2m"], ["run", "o2o"], ["compare"], ["sweep", "m2o"], ["sweep", "m2m,o2o"], ["params"], ["architectures"]]),
+    command=st.sampled_from(
+        [
+            ["run", "m2m"],
+            ["run", "o2o"],
+            ["compare"],
+            ["sweep", "m2o"],
+            ["sweep", "m2m,o2o"],
+            ["params"],
+            ["architectures"],
+        ]
+    ),
     options=st.lists(st.tuples(st.sampled_from(OPTIONS), VALUES), max_size=4),
 )
 def test_any_command_line_ends_in_a_documented_way(command, options):
@@ -65,10 +88,16 @@ def toml_value(value) -> str:
 
 
 SCALARS = st.one_of(
-    st.booleans(), st.integers(min_value=-(2**63), max_value=2**63 - 1), st.floats(), st.text(alphabet=st.characters(codec="ascii", exclude_categories=["Cc"]), max_size=10), VALUES
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(),
+    st.text(alphabet=st.characters(codec="ascii", exclude_categories=["Cc"]), max_size=10),
+    VALUES,
 )
 DOCUMENTS = st.dictionaries(
-    st.one_of(st.sampled_from(list(config.SETTINGS)), st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)),
+    st.one_of(
+        st.sampled_from(list(config.SETTINGS)), st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
+    ),
     st.one_of(SCALARS, st.lists(SCALARS, max_size=3)),
     max_size=5,
 )

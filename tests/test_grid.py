@@ -34,21 +34,35 @@ def test_malformed_lists_name_the_option_and_value(name, text, reason):
 def test_cartesian_product_resolves_each_point():
     points = grid.points({"architecture": ["o2o"], "length": [4, 6], "epochs": [10, 20, 30]})
     assert len(points) == 6
-    assert [(p.length, p.epochs, p.batch_size, p.neurons) for p in points[:3]] == [(4, 10, 4, 4), (4, 20, 4, 4), (4, 30, 4, 4)]
+    assert [(p.length, p.epochs, p.batch_size, p.neurons) for p in points[:3]] == [
+        (4, 10, 4, 4),
+        (4, 20, 4, 4),
+        (4, 30, 4, 4),
+    ]
 
 
 def test_a_config_file_may_hold_the_grid(tmp_path):
     path = tmp_path / "grid.toml"
     path.write_text('architecture = "m2m"\nlength = [5, 10]\nneurons = "3-4"\nepochs = 50\nseeds = "0-2"\n')
     axes = grid.load(path)
-    assert axes == {"architecture": ["many-to-many"], "length": [5, 10], "neurons": [3, 4], "epochs": [50], "seeds": [0, 1, 2]}
+    assert axes == {
+        "architecture": ["many-to-many"],
+        "length": [5, 10],
+        "neurons": [3, 4],
+        "epochs": [50],
+        "seeds": [0, 1, 2],
+    }
     assert len(grid.points({k: v for k, v in axes.items() if k != "seeds"})) == 4
 
 
 @pytest.mark.parametrize(
     "text, message",
-    [("length = []\n", "key 'length' is an empty list"), ("length = [5, 0]\n", "key 'length' must be at least 1, got 0"),
-     ('neurons = "5,,6"\n', "key 'neurons' an item of the list is empty"), ("bogus = 1\n", "unknown key 'bogus'")],
+    [
+        ("length = []\n", "key 'length' is an empty list"),
+        ("length = [5, 0]\n", "key 'length' must be at least 1, got 0"),
+        ('neurons = "5,,6"\n', "key 'neurons' an item of the list is empty"),
+        ("bogus = 1\n", "unknown key 'bogus'"),
+    ],
 )
 def test_bad_grid_files(tmp_path, text, message):
     path = tmp_path / "grid.toml"

@@ -93,4 +93,6 @@ def test_one_row_layout_everywhere(tmp_path):
         assert doc["summary"] == rows.aggregate(doc["runs"])
     assert list(filed) == list(rows.RUN_COLUMNS)
     assert CSV_HEADER.split(",") == list(rows.RUN_COLUMNS)
-    assert {k: v for k, v in filed.items() if k != "seconds"} == {k: v for k, v in sweep["runs"][0].items() if k != "seconds"}
+    assert {k: v for k, v in filed.items() if k != "seconds"} == {
+        k: v for k, v in sweep["runs"][0].items() if k != "seconds"
+    }

@@ -32,7 +32,7 @@ def one_line_error(result, *fragments):
 
 
 # 1. A file that is not ours is never cut or appended to.
-@pytest.mark.parametrize("content", [b"notes", b"{", b"x\n{\"architecture\": \"", b"\xff\xfe binary \x00\n"])
+@pytest.mark.parametrize("content", [b"notes", b"{", b'x\n{"architecture": "', b"\xff\xfe binary \x00\n"])
 def test_a_foreign_file_is_never_cut(tmp_path, no_training, content):
     out = tmp_path / "notes.jsonl"
     out.write_bytes(content)
@@ -104,12 +104,13 @@ def test_outputs_that_cannot_be_created_are_refused_first(tmp_path, no_training,
     one_line_error(invoke(*SWEEP, option, loop), option)
     (tmp_path / "folder.png").mkdir()
     (tmp_path / "folder.jsonl").mkdir()
-    one_line_error(invoke(*SWEEP, option, tmp_path / ("folder" + name[name.index("."):])), option)
+    one_line_error(invoke(*SWEEP, option, tmp_path / ("folder" + name[name.index(".") :])), option)
 
 
 # 5. Every value of a list or range passes the check a single value gets.
 @pytest.mark.parametrize(
-    "option, text", [("--neurons", "0-1"), ("--epochs", "0-1"), ("--batch-size", "0-1"), ("--layers", "0-1"), ("--length", "0-2")]
+    "option, text",
+    [("--neurons", "0-1"), ("--epochs", "0-1"), ("--batch-size", "0-1"), ("--layers", "0-1"), ("--length", "0-2")],
 )
 def test_ranges_are_checked_like_single_values(no_training, option, text):
     one_line_error(invoke("sweep", "m2m", option, text), option, repr(text), "must be at least 1")
@@ -152,7 +153,9 @@ def test_a_failed_write_leaves_whole_lines(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 100, resource.RLIM_INFINITY))
 
     grown = ["sweep", "m2o", "--length", "3", "--epochs", "5", "--seeds", "0-9", "-q", "--out", str(out)]
-    result = subprocess.run([sys.executable, "-m", "lstm_echo", *grown], capture_output=True, text=True, preexec_fn=small_files)
+    result = subprocess.run(
+        [sys.executable, "-m", "lstm_echo", *grown], capture_output=True, text=True, preexec_fn=small_files
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "File too large" in result.stderr
     assert "Traceback" not in result.stderr
@@ -162,8 +165,14 @@ def test_a_failed_write_leaves_whole_lines(tmp_path):
 # 9. ASCII digits only.
 @pytest.mark.parametrize(
     "args, option",
-    [(["--seeds", "²"], "--seeds"), (["--task", "delay:²"], "--task"), (["--length", "²"], "--length"), (["--length", "٣"], "--length"),
-     (["--learning-rate", "٠.١"], "--learning-rate"), (["--epochs", "1_000"], "--epochs")],
+    [
+        (["--seeds", "²"], "--seeds"),
+        (["--task", "delay:²"], "--task"),
+        (["--length", "²"], "--length"),
+        (["--length", "٣"], "--length"),
+        (["--learning-rate", "٠.١"], "--learning-rate"),
+        (["--epochs", "1_000"], "--epochs"),
+    ],
 )
 def test_only_ascii_digits_are_numbers(no_training, args, option):
     one_line_error(invoke("run", "m2m", *args), option)
@@ -192,8 +201,14 @@ def recorded_row(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "change", [lambda r: r.pop("final_loss"), lambda r: r.update(final_loss="low"), lambda r: r.update(learned="yes"),
-               lambda r: r.update(length=0), lambda r: r.update(predictions="0.1")],
+    "change",
+    [
+        lambda r: r.pop("final_loss"),
+        lambda r: r.update(final_loss="low"),
+        lambda r: r.update(learned="yes"),
+        lambda r: r.update(length=0),
+        lambda r: r.update(predictions="0.1"),
+    ],
 )
 def test_a_damaged_results_line_is_named_by_its_number(tmp_path, change):
     row = recorded_row(tmp_path)
@@ -208,8 +223,12 @@ def test_a_damaged_results_line_is_named_by_its_number(tmp_path, change):
 
 def test_full_output_and_ascii_terminals():
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "lstm_echo", "params"], stdout=full, stderr=subprocess.PIPE, text=True)
-    assert result.returncode == 1 and result.stderr.strip() == "Error: could not write the output: No space left on device"
+        result = subprocess.run(
+            [sys.executable, "-m", "lstm_echo", "params"], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert (
+        result.returncode == 1 and result.stderr.strip() == "Error: could not write the output: No space left on device"
+    )
     ascii_env = {**os.environ, "PYTHONIOENCODING": "ascii"}
     for args in (["params"], ["params", "--json"], ["run", "m2m", "--epochs", "3"]):
         result = lstm_echo(*args, env=ascii_env)
@@ -272,7 +291,9 @@ def test_a_torn_file_is_not_cut_when_a_later_check_fails(tmp_path, monkeypatch):
 # 14. A reader that leaves early is no failure of the run.
 @pytest.mark.parametrize("args", [["params", "--json"], ["run", "m2m", "--epochs", "3", "--json"]])
 def test_broken_pipe_exits_quietly(args):
-    process = subprocess.Popen([sys.executable, "-m", "lstm_echo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lstm_echo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     process.stdout.close()  # as `| head -c 0` would
     _, err = process.communicate(timeout=120)
     assert process.returncode not in (0, 1, 2, 3) and err == b""

@@ -45,9 +45,16 @@ def test_the_readme_has_examples():
 def test_a_readme_example_prints_what_it_shows(tmp_path, command, shown):
     env = {**os.environ, "COLUMNS": WIDTH}
     result = subprocess.run(
-        [sys.executable, "-m", "lstm_echo", *command.split()], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600
+        [sys.executable, "-m", "lstm_echo", *command.split()],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     actual = iter(comparable(result.stdout))
     for line in comparable(shown):
-        assert any(line == seen for seen in actual), f"README line not printed (or out of order): {line!r}\n{result.stdout}"
+        assert any(line == seen for seen in actual), (
+            f"README line not printed (or out of order): {line!r}\n{result.stdout}"
+        )

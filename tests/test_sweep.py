@@ -33,7 +33,7 @@ def test_small_sweep_is_written_and_read_back(tmp_path, suffix):
         rows = list(csv.DictReader(out.open()))
     assert len(rows) == 8
     seen = {(int(r["length"]), int(r["epochs"]), int(r["seed"])) for r in rows}
-    assert seen == {(l, e, s) for l in (3, 4) for e in (5, 10) for s in (0, 1)}
+    assert seen == {(n, e, s) for n in (3, 4) for e in (5, 10) for s in (0, 1)}
     assert all(r["architecture"] == "many-to-one" for r in rows)
     assert "8 runs, 4 settings" in result.stdout
 
@@ -68,14 +68,19 @@ def test_killed_sweep_resumes_without_duplicates(tmp_path):
     out = tmp_path / "runs.jsonl"
     # One point per seed list entry, each its own compile, so the sweep takes a while.
     args = ["sweep", "m2m", "--length", "3-12", "--epochs", "20", "--seeds", "0-1", "-q", "--out", str(out)]
-    process = subprocess.Popen([sys.executable, "-m", "lstm_echo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lstm_echo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     deadline = time.time() + 120
     while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 4):
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
-    assert err.decode().strip().splitlines()[-1] == f"Interrupted. {out} keeps every finished run; the same command resumes from there."
+    assert (
+        err.decode().strip().splitlines()[-1]
+        == f"Interrupted. {out} keeps every finished run; the same command resumes from there."
+    )
     done = [json.loads(line) for line in out.read_text().splitlines()]
     assert 4 <= len(done) < 20
 
@@ -122,9 +127,7 @@ def test_compare_covers_every_framing():
     assert [r["architecture"] for r in doc["runs"]] == [a.name for a in architectures.REGISTRY]
     assert all(f["epochs"] == 5 for f in doc["summary"])
     # Each framing keeps its own default batch size.
-    assert [f["batch_size"] for f in doc["summary"]] == [
-        a.default_batch_size(5) for a in architectures.REGISTRY
-    ]
+    assert [f["batch_size"] for f in doc["summary"]] == [a.default_batch_size(5) for a in architectures.REGISTRY]
     table = invoke("compare", "--epochs", "5", "--seeds", "3")
     for framing in architectures.REGISTRY:
         assert framing.name in table.stdout
@@ -139,7 +142,9 @@ def test_require_echo_exit_codes():
 
 def test_output_without_a_terminal_has_no_colour_or_progress():
     env = {**os.environ, "NO_COLOR": "1"}
-    result = subprocess.run([sys.executable, "-m", "lstm_echo", "run", "m2m", "--epochs", "30"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "lstm_echo", "run", "m2m", "--epochs", "30"], capture_output=True, text=True, env=env
+    )
     assert result.returncode == 0
     assert "\x1b[" not in result.stdout and "\x1b[" not in result.stderr
     assert result.stderr == ""

@@ -41,7 +41,9 @@ def test_settings_a_task_or_framing_cannot_use(settings, message):
     assert message in str(raised.value)
 
 
-@pytest.mark.parametrize("args, option", [(["--task", "delay:0"], "--task"), (["--cell", "lstn"], "--cell"), (["--layers", "0"], "--layers")])
+@pytest.mark.parametrize(
+    "args, option", [(["--task", "delay:0"], "--task"), (["--cell", "lstn"], "--cell"), (["--layers", "0"], "--layers")]
+)
 def test_bad_task_cell_or_layers_exit_2(args, option):
     result = CliRunner().invoke(app, ["run", "m2m", *args])
     assert result.exit_code == 2 and option in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -1,11 +1,16 @@
 """What a framing declares: its names, data shapes, layers and defaults."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Protocol
 
 import numpy as np
 
 from lstm_echo.layers import LayerSpec
+
+
+class LayerBuilder(Protocol):
+    def __call__(self, length: int, neurons: int, cell: str = ..., depth: int = ...) -> list[LayerSpec]: ...
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Architecture:
     aliases: tuple[str, ...]
     description: str
     frame: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-    layers: Callable[[int, int, str, int], list[LayerSpec]]
+    layers: LayerBuilder
     default_epochs: int
     default_batch_size: Callable[[int], int]
     stateful: bool = False
