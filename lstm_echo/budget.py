@@ -14,8 +14,9 @@ import os
 from dataclasses import dataclass
 
 from lstm_echo import architectures
+from lstm_echo.cells import BY_KIND
 from lstm_echo.config import ConfigError, Experiment
-from lstm_echo.layers import GATES, LayerSpec
+from lstm_echo.layers import LayerSpec
 from lstm_echo.params import total_params
 
 FLOAT = 4
@@ -47,7 +48,7 @@ class Estimate:
 def activation_values(spec: LayerSpec) -> int:
     """Numbers one sample leaves behind in a layer for the backward pass."""
     if spec.recurrent:
-        return spec.steps * (GATES[spec.kind] + 2) * spec.units
+        return spec.steps * (len(BY_KIND[spec.kind].gates) + 2) * spec.units
     return spec.steps * spec.units
 
 

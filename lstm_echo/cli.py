@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn, cast
+from typing import Annotated, Any, NoReturn, cast
 
 import numpy as np
 import typer
@@ -22,7 +22,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from lstm_echo import architectures, budget, config, grid, plot, progress, report, rows, runner, sweep
 from lstm_echo import seeds as seeds_module
-from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
+from lstm_echo.layers import CELLS
 from lstm_echo.results_file import ResultsFile, ResultsWriteError
 
 STARTED = time.perf_counter()
@@ -132,25 +132,25 @@ Arch = Annotated[
         help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).",
     ),
 ]
-Length = Annotated[str | None, typer.Option(metavar=INT, help="Steps in the sequence (default 5).")]
-Neurons = Annotated[
-    str | None,
-    typer.Option("--neurons", "--units", metavar=INT, help="Units per recurrent layer (default: the length)."),
-]
-Epochs = Annotated[str | None, typer.Option(metavar=INT, help="Training epochs (default: the framing's).")]
-BatchSize = Annotated[str | None, typer.Option(metavar=INT, help="Samples per update (default: the framing's).")]
-LearningRate = Annotated[
-    str | None, typer.Option("--learning-rate", "--lr", metavar=FLOAT, help="Adam's learning rate (default 0.001).")
-]
-Task = Annotated[
-    str | None,
-    typer.Option(metavar="TASK", help="echo (default), reverse, or delay:K (output the input of K steps before)."),
-]
-Cell = Annotated[str | None, typer.Option(metavar="CELL", help="Recurrent cell: lstm (default), gru or simple.")]
-Layers = Annotated[str | None, typer.Option(metavar=INT, help="Stacked recurrent layers (default 1).")]
-Seed = Annotated[str | None, typer.Option(metavar=INT, help="Seed of the initial weights and shuffling (default 0).")]
-SEEDS_HELP = "a count (10: seeds 0-9), one seed (7,), a list (3,7,11) or a range (0-19)"
-Seeds = Annotated[str | None, typer.Option(metavar="SEEDS", help=f"Train once per seed, all together: {SEEDS_HELP}.")]
+
+
+def setting_option(name: str, listed: bool = False) -> Any:
+    """A setting's option, spelled, shown and explained from its one description in config."""
+    s = config.SETTINGS[name]
+    metavar = "LIST" if listed else {int: INT, float: FLOAT}.get(s.kind, name.upper())
+    return typer.Option(config.option(name), *s.aliases, metavar=metavar, help=s.help_text(listed))
+
+
+Length = Annotated[str | None, setting_option("length")]
+Neurons = Annotated[str | None, setting_option("neurons")]
+Epochs = Annotated[str | None, setting_option("epochs")]
+BatchSize = Annotated[str | None, setting_option("batch_size")]
+LearningRate = Annotated[str | None, setting_option("learning_rate")]
+Task = Annotated[str | None, setting_option("task")]
+Cell = Annotated[str | None, setting_option("cell")]
+Layers = Annotated[str | None, setting_option("layers")]
+Seed = Annotated[str | None, setting_option("seed")]
+Seeds = Annotated[str | None, setting_option("seeds")]
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")
 ]
@@ -418,37 +418,16 @@ def compare(
 @app.command("sweep", cls=Command)
 def sweep_command(
     architecture: Annotated[str | None, typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
-    task: Annotated[
-        str | None, typer.Option(metavar="LIST", help="Tasks: echo,reverse,delay:1 (default echo).")
-    ] = None,
-    cell: Annotated[str | None, typer.Option(metavar="LIST", help="Cells: lstm,gru,simple (default lstm).")] = None,
-    layers: Annotated[
-        str | None, typer.Option(metavar="LIST", help="Stacked recurrent layers, as a list or range (default 1).")
-    ] = None,
-    length: Annotated[
-        str | None, typer.Option(metavar="LIST", help="Lengths: 5,10,20 or a range 5-8 (default 5).")
-    ] = None,
-    neurons: Annotated[
-        str | None,
-        typer.Option(
-            "--neurons",
-            "--units",
-            metavar="LIST",
-            help="Units per recurrent layer, as a list or range (default: the length).",
-        ),
-    ] = None,
-    epochs: Annotated[
-        str | None, typer.Option(metavar="LIST", help="Epochs, as a list or range (default: the framing's).")
-    ] = None,
-    batch_size: Annotated[
-        str | None, typer.Option(metavar="LIST", help="Batch sizes, as a list or range (default: the framing's).")
-    ] = None,
-    learning_rate: Annotated[
-        str | None,
-        typer.Option("--learning-rate", "--lr", metavar="LIST", help="Learning rates: 0.001,0.01 (default 0.001)."),
-    ] = None,
-    seed: Annotated[str | None, typer.Option(metavar=INT, help="One seed for every setting (default 0).")] = None,
-    seeds: Annotated[str | None, typer.Option(metavar="SEEDS", help=f"Seeds for every setting: {SEEDS_HELP}.")] = None,
+    task: Annotated[str | None, setting_option("task", listed=True)] = None,
+    cell: Annotated[str | None, setting_option("cell", listed=True)] = None,
+    layers: Annotated[str | None, setting_option("layers", listed=True)] = None,
+    length: Annotated[str | None, setting_option("length", listed=True)] = None,
+    neurons: Annotated[str | None, setting_option("neurons", listed=True)] = None,
+    epochs: Annotated[str | None, setting_option("epochs", listed=True)] = None,
+    batch_size: Annotated[str | None, setting_option("batch_size", listed=True)] = None,
+    learning_rate: Annotated[str | None, setting_option("learning_rate", listed=True)] = None,
+    seed: Seed = None,
+    seeds: Seeds = None,
     out: Annotated[
         Path | None, typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")
     ] = None,
@@ -561,27 +540,20 @@ def explain_command(
     show(report.timedistributed_report(answer))
 
 
-CELL_NOTES = {
-    LSTM: "LSTM: 4 gates × (a weight per input + a bias + a weight per unit), per unit.",
-    GRU: "GRU: 3 gates × (a weight per input + 2 biases (reset_after) + a weight per unit), per unit.",
-    SIMPLE: "SimpleRNN: a weight per input + a bias + a weight per unit, per unit.",
-}
-
-
 @app.command(cls=Command)
 def params(
     names: Annotated[
         list[str] | None, typer.Argument(metavar="[ARCH]...", help="Framings to show (default: all).")
     ] = None,
-    length: Annotated[str, typer.Option(metavar=INT, help="Steps in the echo sequence.")] = "5",
+    length: Length = None,
     neurons: Neurons = None,
-    cell: Annotated[str, typer.Option(metavar="CELL", help="Recurrent cell: lstm, gru or simple.")] = "lstm",
-    layers: Annotated[str, typer.Option(metavar=INT, help="Stacked recurrent layers.")] = "1",
+    cell: Cell = None,
+    layers: Layers = None,
     as_json: Json = False,
 ):
     """Show the parameter arithmetic of every layer, with these numbers filled in."""
-    given = parse_options({"length": length, "neurons": neurons, "cell": cell, "layers": layers})
-    kind, depth = CELLS[given["cell"]], given["layers"]
+    given = {**config.DEFAULTS, **parse_options(setting_options(locals()))}
+    kind, depth = CELLS[given["cell"].lower()], given["layers"]
     framings = chosen_framings(names)
     steps = given["length"]
     units = given.get("neurons", steps)
@@ -590,18 +562,16 @@ def params(
         return
     for framing in framings:
         show(report.params_table(framing, steps, units, kind, depth))
-    show(CELL_NOTES[kind])
-    show("Dense: a weight per input + a bias, per output.")
-    show("TimeDistributed, or a Dense given a 3-D input, applies one Dense at every step.")
+    show(report.params_notes(kind))
 
 
 @app.command("architectures", cls=Command)
 def list_architectures(
-    length: Annotated[str, typer.Option(metavar=INT, help="Sequence length the shapes are shown at.")] = "5",
+    length: Length = None,
     as_json: Json = False,
 ):
     """List the framings with their aliases, data shapes, layers and defaults."""
-    steps = parse_options({"length": length})["length"]
+    steps = parse_options({"length": length}).get("length", config.DEFAULTS["length"])
     descriptions = [report.describe(framing, steps) for framing in architectures.REGISTRY]
     if as_json:
         print_json(descriptions)

@@ -22,8 +22,9 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any, cast
 
 from lstm_echo import architectures, seeds, tasks
 from lstm_echo.layers import CELLS
@@ -33,34 +34,6 @@ class ConfigError(ValueError):
     """A setting that cannot be used; its message is one line for the user."""
 
 
-@dataclass(frozen=True)
-class Experiment:
-    architecture: str
-    task: str
-    cell: str
-    layers: int
-    length: int
-    neurons: int
-    epochs: int
-    batch_size: int
-    learning_rate: float
-    seed: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-# The largest value each whole-number setting takes: far past what a lesson or a
-# sweep needs, and small enough that the arrays a run builds fit in memory
-# (the memory each run needs is then estimated in `budget`).
-LIMITS = {
-    "layers": 100,
-    "length": 10_000,
-    "neurons": 10_000,
-    "epochs": 1_000_000,
-    "batch_size": 1_000_000,
-    "seed": seeds.MAX_SEED,
-}
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes '٣' and '5_000'
 DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE)
 SHOWN_CHARACTERS = 100
@@ -138,21 +111,96 @@ def seeds_check(value):
     return None
 
 
-# name -> (type a command-line value converts to, check returning why a value is wrong)
-SETTINGS = {
-    "architecture": (str, architecture_check),
-    "task": (str, task_check),
-    "cell": (str, cell_check),
-    "layers": (int, whole_number(1, LIMITS["layers"])),
-    "length": (int, whole_number(1, LIMITS["length"])),
-    "neurons": (int, whole_number(1, LIMITS["neurons"])),
-    "epochs": (int, whole_number(1, LIMITS["epochs"])),
-    "batch_size": (int, whole_number(1, LIMITS["batch_size"])),
-    "learning_rate": (float, positive_number),
-    "seed": (int, whole_number(0, LIMITS["seed"])),
-    "seeds": (str, seeds_check),
+@dataclass(frozen=True)
+class Setting:
+    """All there is to say about one setting, said once: the command line, config files,
+    sweeps, tables and help all read it from here."""
+
+    name: str
+    kind: type  # what a command-line value converts to
+    check: Callable[[object], str | None]  # why a value is wrong, or None
+    help: str  # the option's help, without its default
+    label: str  # the column header in tables
+    default: object = None  # None: the framing or another setting decides
+    default_text: str = ""  # the default as the help states it
+    axis: bool = True  # a sweep may vary it
+    aliases: tuple[str, ...] = ()  # other spellings on the command line
+
+    def help_text(self, listed: bool = False) -> str:
+        """The option's help; `listed` for a sweep, where it takes a list (or a range of whole numbers)."""
+        text = self.help + (", as a list" + (" or range" if self.kind is int else "") if listed else "")
+        default = self.default_text or self.default
+        return f"{text} (default {default})." if default is not None else f"{text}."
+
+
+def described(**description) -> Any:
+    """A field of Experiment together with its description (see `Setting`)."""
+    return field(metadata=description)
+
+
+# The largest whole numbers are far past what a lesson or a sweep needs, and small
+# enough that the arrays a run builds fit in memory (each run's memory is then
+# estimated in `budget`).
+@dataclass(frozen=True)
+class Experiment:
+    """Every setting of one training run: one framing, one seed."""
+
+    architecture: str = described(
+        check=architecture_check,
+        label="Framing",
+        help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ...",
+    )
+    task: str = described(
+        check=task_check,
+        label="Task",
+        default="echo",
+        help="echo, reverse, or delay:K (output the input of K steps before)",
+    )
+    cell: str = described(check=cell_check, label="Cell", default="lstm", help="Recurrent cell: lstm, gru or simple")
+    layers: int = described(check=whole_number(1, 100), label="Layers", default=1, help="Stacked recurrent layers")
+    length: int = described(check=whole_number(1, 10_000), label="Length", default=5, help="Steps in the sequence")
+    neurons: int = described(
+        check=whole_number(1, 10_000),
+        label="Neurons",
+        default_text="the length",
+        help="Units per recurrent layer",
+        aliases=("--units",),
+    )
+    epochs: int = described(
+        check=whole_number(1, 1_000_000), label="Epochs", default_text="the framing's", help="Training epochs"
+    )
+    batch_size: int = described(
+        check=whole_number(1, 1_000_000), label="Batch", default_text="the framing's", help="Samples per update"
+    )
+    learning_rate: float = described(
+        check=positive_number, label="LR", default=0.001, help="Adam's learning rate", aliases=("--lr",)
+    )
+    seed: int = described(
+        check=whole_number(0, seeds.MAX_SEED),
+        label="Seed",
+        default=0,
+        axis=False,
+        help="Seed of the initial weights and shuffling",
+    )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+SEEDS = Setting(
+    "seeds",
+    str,
+    seeds_check,
+    label="Seeds",
+    axis=False,
+    help="Train once per seed, all together: a count (10: seeds 0-9), one seed (7,), a list (3,7,11) or a range (0-19)",
+)
+SETTINGS: dict[str, Setting] = {
+    **{f.name: Setting(f.name, cast(type, f.type), **f.metadata) for f in fields(Experiment)},
+    SEEDS.name: SEEDS,
 }
-DEFAULTS = {"task": "echo", "cell": "lstm", "layers": 1, "length": 5, "learning_rate": 0.001, "seed": 0}
+DEFAULTS = {name: s.default for name, s in SETTINGS.items() if s.default is not None}
+AXES = tuple(name for name, s in SETTINGS.items() if s.axis)  # what a sweep may vary, in table order
 
 
 def option(name: str) -> str:
@@ -162,7 +210,7 @@ def option(name: str) -> str:
 
 def problem(name: str, value) -> str | None:
     """Why `value` is not a valid `name`, or None when it is."""
-    return SETTINGS[name][1](value)
+    return SETTINGS[name].check(value)
 
 
 def convert(name: str, text: str):
@@ -170,7 +218,7 @@ def convert(name: str, text: str):
 
     `problem` then says what type was expected, or that a number is out of range.
     """
-    kind, number = SETTINGS[name][0], text.strip()
+    kind, number = SETTINGS[name].kind, text.strip()
     if kind is int and WHOLE_NUMBER.fullmatch(number):
         # Past a hundred digits the exact value does not matter (it is out of range),
         # and Python refuses to convert strings of thousands of digits.

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_echo.layers import LSTM, LayerSpec
+from lstm_echo.cells import BY_KIND
+from lstm_echo.layers import LayerSpec
 from lstm_echo.network import forward
 from lstm_echo.quiet_tf import tf
 
@@ -57,12 +58,12 @@ def is_stateful(layers) -> bool:
 
 
 def zero_states(layers, models, batch_size: int) -> list[tuple]:
-    """A zero state per stateful layer: (h, c) for an LSTM, (h,) otherwise."""
+    """A zero state per stateful layer: as many tensors as its cell carries ((h, c) for an LSTM)."""
     states = []
     for spec in layers:
         if spec.stateful:
             zeros = tf.zeros(tf.stack([models, batch_size, spec.units]))
-            states.append((zeros, zeros) if spec.kind == LSTM else (zeros,))
+            states.append((zeros,) * BY_KIND[spec.kind].states)
     return states
 
 

@@ -16,8 +16,6 @@ import math
 from lstm_echo import architectures, config, seeds, tasks
 from lstm_echo.config import ConfigError, Experiment
 
-# The settings a sweep varies, in the order its tables and files list them.
-AXES = ("architecture", "task", "cell", "layers", "length", "neurons", "epochs", "batch_size", "learning_rate")
 MAX_VALUES = 10_000  # in one list or range
 MAX_RUNS = 1_000_000  # settings × seeds in one sweep
 
@@ -34,7 +32,7 @@ def items(name: str, text: str) -> list:
         if not item:
             raise GridError("an item of the list is empty")
         low, dash, high = item.partition("-")
-        if low and dash and config.SETTINGS[name][0] is int:
+        if low and dash and config.SETTINGS[name].kind is int:
             values.extend(number_range(name, item, low, high))
         else:
             values.append(checked(name, item, config.convert(name, item)))
@@ -94,7 +92,7 @@ def axis_from_file(name: str, value) -> list:
     """An axis as a config file writes it: one value, a list, or a string as on the command line."""
     if name == "seeds":
         return seeds.expand(value)
-    if isinstance(value, str) and config.SETTINGS[name][0] is not str:
+    if isinstance(value, str) and config.SETTINGS[name].kind is not str:
         return items(name, value)  # "4-6" or "5,10" for a number
     values = value if isinstance(value, list) else [value]
     if not values:
@@ -130,7 +128,7 @@ def points(grid: dict, seed_count: int = 1) -> list[Experiment]:
     """
     if not grid.get("architecture"):
         raise ConfigError("Missing architecture: give ARCH or a --config that names one")
-    axes = [name for name in AXES if grid.get(name)]
+    axes = [name for name in config.AXES if grid.get(name)]
     runs = math.prod(len(grid[name]) for name in axes) * seed_count
     if runs > MAX_RUNS:
         raise ConfigError(f"The sweep has {runs:,} runs (settings × seeds); at most {MAX_RUNS:,}: shorten a list")

@@ -9,7 +9,8 @@ of seed k starts, and thousands of seeds cost milliseconds.
 
 import numpy as np
 
-from lstm_echo.layers import LSTM, LayerSpec
+from lstm_echo.cells import BY_KIND
+from lstm_echo.layers import LayerSpec
 
 
 def glorot_uniform(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -28,8 +29,10 @@ def orthogonal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 def bias(spec: LayerSpec, shape: tuple[int, ...]) -> np.ndarray:
     b = np.zeros(shape)
-    if spec.kind == LSTM:
-        b[spec.units : 2 * spec.units] = 1.0  # gate order i, f, c, o: the forget gate starts open
+    cell = BY_KIND.get(spec.kind)
+    if cell is not None and cell.unit_forget_bias:
+        forget = cell.gates.index("forget")
+        b[forget * spec.units : (forget + 1) * spec.units] = 1.0  # the forget gate starts open
     return b
 
 

@@ -6,15 +6,15 @@ shapes and predictions with ours, and `bench/` times its `fit` as the baseline.
 
 import keras
 
-from lstm_echo.layers import DENSE, GRU, LSTM, REPEAT, SIMPLE, LayerSpec
+from lstm_echo.cells import BY_KIND
+from lstm_echo.layers import DENSE, REPEAT, LayerSpec
 from lstm_echo.quiet_tf import tf  # noqa: F401  (imported first, quietly, for Keras' backend)
-
-RECURRENT_LAYERS = {LSTM: keras.layers.LSTM, GRU: keras.layers.GRU, SIMPLE: keras.layers.SimpleRNN}
 
 
 def keras_layer(spec: LayerSpec) -> keras.layers.Layer:
     if spec.recurrent:
-        return RECURRENT_LAYERS[spec.kind](spec.units, return_sequences=spec.return_sequences, stateful=spec.stateful)
+        layer = getattr(keras.layers, BY_KIND[spec.kind].label)
+        return layer(spec.units, return_sequences=spec.return_sequences, stateful=spec.stateful)
     if spec.kind == REPEAT:
         return keras.layers.RepeatVector(spec.steps)
     assert spec.kind == DENSE

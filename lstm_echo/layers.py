@@ -1,23 +1,25 @@
 """Plain descriptions of a network's layers.
 
-A framing declares its layers once as `LayerSpec`s. Three readers share them:
-`params` does the arithmetic, `keras_model` builds the Keras model and
-`network` runs the forward pass of the engine. Tests hold all three against
-Keras so they cannot drift apart.
+A framing declares its layers once as `LayerSpec`s. Many readers share them:
+`params` does the arithmetic, `keras_model` builds the Keras model,
+`initializers` draws the first weights, `network` runs the engine's forward
+pass and `budget` sizes a run. Tests hold them against Keras so they cannot
+drift apart. What a recurrent kind is made of lives in `cells`.
 """
 
 from dataclasses import dataclass
 
-LSTM = "lstm"
-GRU = "gru"
-SIMPLE = "simple_rnn"
+from lstm_echo.cells import BY_KIND, BY_OPTION, GRU_CELL, LSTM_CELL, SIMPLE_CELL
+
+LSTM = LSTM_CELL.kind
+GRU = GRU_CELL.kind
+SIMPLE = SIMPLE_CELL.kind
 DENSE = "dense"
 REPEAT = "repeat_vector"
 
-RECURRENT = (LSTM, GRU, SIMPLE)
-CELLS = {"lstm": LSTM, "gru": GRU, "simple": SIMPLE}  # --cell value -> layer kind
-TYPE_LABELS = {LSTM: "LSTM", GRU: "GRU", SIMPLE: "SimpleRNN", DENSE: "Dense", REPEAT: "RepeatVector"}
-GATES = {LSTM: 4, GRU: 3, SIMPLE: 1}  # weight blocks per unit
+RECURRENT = tuple(BY_KIND)
+CELLS = {option: cell.kind for option, cell in BY_OPTION.items()}  # --cell value -> layer kind
+TYPE_LABELS = {**{kind: cell.label for kind, cell in BY_KIND.items()}, DENSE: "Dense", REPEAT: "RepeatVector"}
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,10 @@ class LayerSpec:
             return []
         if self.kind == DENSE:
             return [(self.inputs, self.units), (self.units,)]
-        blocks = GATES[self.kind] * self.units
-        # Keras' GRU (reset_after=True) keeps separate input and recurrent biases.
-        bias = (2, blocks) if self.kind == GRU else (blocks,)
+        cell = BY_KIND[self.kind]
+        blocks = len(cell.gates) * self.units
+        # Keras' GRU (reset_after=True) keeps its input and recurrent biases as two rows.
+        bias = (cell.bias_rows, blocks) if cell.bias_rows > 1 else (blocks,)
         return [(self.inputs, blocks), (self.units, blocks), bias]
 
 

@@ -10,11 +10,12 @@ reset_after; SimpleRNN with tanh), and tests hold it against
 `keras.Model.predict` on the same weights.
 """
 
-from lstm_echo.layers import GRU, LSTM, REPEAT, LayerSpec
+from lstm_echo.cells import BY_KIND
+from lstm_echo.layers import GRU, LSTM, REPEAT, SIMPLE, LayerSpec
 from lstm_echo.quiet_tf import tf
 
 
-def lstm_step(recurrent_kernel):
+def lstm_step(recurrent_kernel, recurrent_bias=None):
     def step(state, projected_t):
         h, c = state
         i, f, g, o = tf.split(projected_t + tf.matmul(h, recurrent_kernel), 4, axis=-1)
@@ -36,26 +37,28 @@ def gru_step(recurrent_kernel, recurrent_bias):
     return step
 
 
-def simple_step(recurrent_kernel):
+def simple_step(recurrent_kernel, recurrent_bias=None):
     def step(state, projected_t):
         return (tf.tanh(projected_t + tf.matmul(state[0], recurrent_kernel)),)
 
     return step
 
 
+STEPS = {LSTM: lstm_step, GRU: gru_step, SIMPLE: simple_step}  # layer kind -> its step function
+
+
 def recurrent(spec: LayerSpec, x, weights, state=None):
     """x (M, B, T, I) -> (outputs, final state); `state` None starts from zeros."""
     kernel, recurrent_kernel, bias = weights
-    if spec.kind == GRU:
-        input_bias, step = bias[:, 0], gru_step(recurrent_kernel, bias[:, 1])
-    else:
-        input_bias = bias
-        step = lstm_step(recurrent_kernel) if spec.kind == LSTM else simple_step(recurrent_kernel)
+    cell = BY_KIND[spec.kind]
+    # Two bias rows (Keras' GRU): the first is added to the input, the second inside the step.
+    input_bias, recurrent_bias = (bias[:, 0], bias[:, 1]) if cell.bias_rows > 1 else (bias, None)
+    step = STEPS[spec.kind](recurrent_kernel, recurrent_bias)
     # The input projection does not depend on the state, so do it for all steps at once.
     projected = tf.einsum("mbti,mig->tmbg", x, kernel) + input_bias[None, :, None, :]
     if state is None:
         zeros = tf.zeros(tf.stack([tf.shape(x)[0], tf.shape(x)[1], spec.units]), dtype=x.dtype)
-        state = (zeros, zeros) if spec.kind == LSTM else (zeros,)
+        state = (zeros,) * cell.states
     # A symbolic loop over steps keeps compile time flat in the sequence length.
     states = tf.scan(step, projected, initializer=tuple(state))
     final = tuple(s[-1] for s in states)

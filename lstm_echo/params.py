@@ -16,7 +16,8 @@ RepeatVector copies its input and has no weights.
 
 from dataclasses import dataclass
 
-from lstm_echo.layers import DENSE, GRU, LSTM, REPEAT, SIMPLE, LayerSpec
+from lstm_echo.cells import BY_KIND
+from lstm_echo.layers import DENSE, REPEAT, LayerSpec
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,9 @@ class Arithmetic:
 
 def layer_arithmetic(spec: LayerSpec) -> Arithmetic:
     i, u = spec.inputs, spec.units
-    if spec.kind == LSTM:
-        return Arithmetic(
-            "4 × ((inputs + 1) × units + units²)", f"4 × (({i} + 1) × {u} + {u}²)", 4 * ((i + 1) * u + u * u)
-        )
-    if spec.kind == GRU:
-        return Arithmetic(
-            "3 × ((inputs + 2) × units + units²)", f"3 × (({i} + 2) × {u} + {u}²)", 3 * ((i + 2) * u + u * u)
-        )
-    if spec.kind == SIMPLE:
-        return Arithmetic("(inputs + 1) × units + units²", f"({i} + 1) × {u} + {u}²", (i + 1) * u + u * u)
+    if spec.recurrent:
+        cell = BY_KIND[spec.kind]
+        return Arithmetic(cell.arithmetic(), cell.arithmetic(i, u), cell.params(i, u))
     if spec.kind == DENSE:
         return Arithmetic("inputs × units + units", f"{i} × {u} + {u}", i * u + u)
     assert spec.kind == REPEAT

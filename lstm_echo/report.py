@@ -5,7 +5,7 @@ from rich import box, table
 from rich.console import Group
 from rich.text import Text
 
-from lstm_echo import architectures, seeds
+from lstm_echo import architectures, cells, config, seeds
 from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
@@ -107,6 +107,14 @@ def params_table(framing: Architecture, length: int, neurons: int, cell: str = L
     table.add_row("Total", "", sum_text, f"{total:,}", style="bold")
     title = f"{framing.name}: length {length}, neurons {neurons}" + (f", {depth} layers" if depth > 1 else "")
     return Group(Text(title, style="bold"), table)
+
+
+def params_notes(kind: str) -> Text:
+    """What each parameter of the cell `kind`, of Dense and of TimeDistributed is, in words."""
+    return Text(
+        f"{cells.BY_KIND[kind].note}\nDense: a weight per input + a bias, per output.\n"
+        "TimeDistributed, or a Dense given a 3-D input, applies one Dense at every step."
+    )
 
 
 def worked(row: dict) -> str:
@@ -341,17 +349,7 @@ def compare_takeaway(summaries: list[dict]) -> Text:
     return Text(f"Most often {yes}: {group(rates[0])}; least often: {group(rates[-1])}.")
 
 
-SWEEP_AXES = {
-    "architecture": "Framing",
-    "task": "Task",
-    "cell": "Cell",
-    "layers": "Layers",
-    "length": "Length",
-    "neurons": "Neurons",
-    "epochs": "Epochs",
-    "batch_size": "Batch",
-    "learning_rate": "LR",
-}
+SWEEP_AXES = {name: config.SETTINGS[name].label for name in config.AXES}  # setting -> column header
 
 
 def varying_axes(rows: list[dict]) -> list[str]:

@@ -41,7 +41,7 @@ class ResultsWriteError(RuntimeError):
 
 def key(settings: dict) -> tuple:
     """What identifies a run: every setting in its own type, so "5" from a CSV equals 5."""
-    return tuple(config.SETTINGS[name][0](settings[name]) for name in SETTING_COLUMNS)
+    return tuple(config.SETTINGS[name].kind(settings[name]) for name in SETTING_COLUMNS)
 
 
 def experiment_key(experiment: Experiment) -> tuple:

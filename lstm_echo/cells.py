@@ -1,0 +1,48 @@
+"""The recurrent cells, one row each: what makes an LSTM an LSTM, said once.
+
+The layer specs, the parameter arithmetic, the initial weights, the Keras
+builder, the engine's states and the help all read this table. A new cell is
+one row here plus its step function in `network`.
+
+    cell    gate blocks            biases per block   states
+    lstm    input, forget, cell, output   1           h, c
+    gru     update, reset, candidate      2 (Keras' reset_after: input and recurrent)   h
+    simple  one                           1           h
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cell:
+    option: str  # as --cell names it
+    kind: str  # the layer kind in a LayerSpec, Keras' own layer name
+    label: str  # Keras' class: keras.layers.<label>
+    gates: tuple[str, ...]  # the weight blocks per unit, in Keras' order
+    bias_rows: int  # biases per block and unit
+    states: int  # state tensors carried from step to step
+    unit_forget_bias: bool = False  # the forget block's bias starts at one
+
+    def params(self, inputs: int, units: int) -> int:
+        return len(self.gates) * ((inputs + self.bias_rows) * units + units * units)
+
+    def arithmetic(self, inputs: object = "inputs", units: object = "units") -> str:
+        """`4 × ((inputs + 1) × units + units²)`, or with numbers put in."""
+        block = f"({inputs} + {self.bias_rows}) × {units} + {units}²"
+        return f"{len(self.gates)} × ({block})" if len(self.gates) > 1 else block
+
+    @property
+    def note(self) -> str:
+        """What each parameter is, in words, for the params command."""
+        blocks = f"{len(self.gates)} gates × " if len(self.gates) > 1 else ""
+        biases = "a bias" if self.bias_rows == 1 else f"{self.bias_rows} biases"
+        return f"{self.label}: {blocks}(a weight per input + {biases} + a weight per unit), per unit."
+
+
+LSTM_CELL = Cell("lstm", "lstm", "LSTM", ("input", "forget", "cell", "output"), 1, 2, unit_forget_bias=True)
+GRU_CELL = Cell("gru", "gru", "GRU", ("update", "reset", "candidate"), 2, 1)
+SIMPLE_CELL = Cell("simple", "simple_rnn", "SimpleRNN", ("output",), 1, 1)
+
+TABLE = (LSTM_CELL, GRU_CELL, SIMPLE_CELL)
+BY_OPTION = {cell.option: cell for cell in TABLE}
+BY_KIND = {cell.kind: cell for cell in TABLE}
