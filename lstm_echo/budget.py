@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lstm_echo import architectures
 from lstm_echo.cells import BY_KIND
-from lstm_echo.config import ConfigError, Experiment
+from lstm_echo.config import Experiment, InputError
 from lstm_echo.layers import LayerSpec
 from lstm_echo.params import total_params
 
@@ -28,7 +28,7 @@ BASELINE = 1_500 * 2**20
 CHUNKS = 50  # as engine.PROGRESS_UPDATES, without importing the engine
 
 
-class TooLarge(ConfigError):
+class TooLarge(InputError):
     """A run that would not fit in memory; the message names the option to lower."""
 
 

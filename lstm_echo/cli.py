@@ -61,6 +61,8 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except config.InputError as error:  # every input check, whichever command made it
+            fail(str(error))
         except OSError as error:
             if error.errno in OUTPUT_ERRORS:
                 # Click would turn a broken pipe into exit code 1, which means a diverged run here.
@@ -191,10 +193,7 @@ def options(
 
 def parse_options(flags: dict) -> dict:
     """Typed values of the options given on the command line; None ones are left out."""
-    try:
-        return {name: config.parse_option(name, text) for name, text in flags.items() if text is not None}
-    except config.ConfigError as error:
-        fail(str(error))
+    return {name: config.parse_option(name, text) for name, text in flags.items() if text is not None}
 
 
 def setting_options(arguments: dict) -> dict:
@@ -202,36 +201,38 @@ def setting_options(arguments: dict) -> dict:
     return {name: value for name, value in arguments.items() if name in config.SETTINGS}
 
 
-def gather_settings(config_file: Path | None, flags: dict) -> tuple[dict, list[int] | None]:
-    """Config file, then command line (`flags`, as typed); returns the settings and the seed list, if any."""
+def one_seed_option(flags: dict) -> None:
     if flags.get("seed") is not None and flags.get("seeds") is not None:
-        fail(f"Invalid value for --seeds: {config.shown(flags['seeds'])} (give either --seed or --seeds, not both)")
+        raise config.InputError(
+            f"Invalid value for --seeds: {config.shown(flags['seeds'])} (give either --seed or --seeds, not both)"
+        )
+
+
+def gather_settings(config_file: Path | None, flags: dict) -> tuple[dict, list[int] | None, dict[str, str]]:
+    """Config file, then command line (`flags`, as typed).
+
+    Returns the settings, the seed list (if any) and where each setting the
+    file gave and the command line did not override came from, for errors.
+    """
+    one_seed_option(flags)
     given = parse_options(flags)
-    try:
-        settings = config.load(config_file) if config_file is not None else {}
-    except config.ConfigError as error:
-        fail(str(error))
+    settings = config.load(config_file) if config_file is not None else {}
+    origins = {name: str(config_file) for name in settings if name not in given}
     if "seed" in given:
         settings.pop("seeds", None)  # a seed on the command line overrides the file's seeds
     settings.update(given)
-    return settings, settings.pop("seeds", None)
+    return settings, settings.pop("seeds", None), origins
 
 
-def plot_path_or_fail(path: Path | None) -> Path | None:
+def checked_plot(path: Path | None) -> Path | None:
     """Checked before anything trains, so a bad path costs no training."""
-    try:
-        return plot.check(path) if path is not None else None
-    except config.ConfigError as error:
-        fail(str(error))
+    return plot.check(path) if path is not None else None
 
 
-def resolve_or_fail(settings: dict, models: int = 1) -> config.Experiment:
+def checked_experiment(settings: dict, origins: dict[str, str], models: int = 1) -> config.Experiment:
     """The experiment `settings` describe, refused now if `models` of it would not fit in memory."""
-    try:
-        experiment = config.resolve(settings)
-        budget.check(experiment, runner.network_layers(experiment), models)
-    except config.ConfigError as error:
-        fail(str(error))
+    experiment = config.resolve(settings, origins)
+    budget.check(experiment, runner.network_layers(experiment), models)
     return experiment
 
 
@@ -317,9 +318,9 @@ def run(
 ):
     """Train one framing on the echo sequence (or another task) and show what it learned."""
     mode = progress_mode_or_fail(progress_mode, quiet)
-    settings, seed_list = gather_settings(config_file, setting_options(locals()))
-    experiment = resolve_or_fail(settings, models=len(seed_list) if seed_list else 1)
-    plot_file = plot_path_or_fail(plot_file)
+    settings, seed_list, origins = gather_settings(config_file, setting_options(locals()))
+    experiment = checked_experiment(settings, origins, models=len(seed_list) if seed_list else 1)
+    plot_file = checked_plot(plot_file)
 
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
@@ -383,12 +384,12 @@ def compare(
     """Train several framings (all, or those named) on the same settings and show them side by side."""
     mode = progress_mode_or_fail(progress_mode, quiet)
     framings = chosen_framings(names)
-    settings, seed_list = gather_settings(config_file, setting_options(locals()))
+    settings, seed_list, origins = gather_settings(config_file, setting_options(locals()))
     # Every framing keeps its own default epochs and batch size unless they are given.
     models = len(seed_list) if seed_list else 1
-    experiments = [resolve_or_fail({**settings, "architecture": f.name}, models) for f in framings]
+    experiments = [checked_experiment({**settings, "architecture": f.name}, origins, models) for f in framings]
     seed_list = seed_list or [experiments[0].seed]
-    plot_file = plot_path_or_fail(plot_file)
+    plot_file = checked_plot(plot_file)
 
     with progress.display(mode, stderr) as display:
         outcomes = [
@@ -458,23 +459,18 @@ def sweep_command(
         "seed": seed,
         "seeds": seeds,
     }
-    if seed is not None and seeds is not None:
-        fail(f"Invalid value for --seeds: {config.shown(seeds)} (give either --seed or --seeds, not both)")
-    try:
-        axes = grid.load(config_file) if config_file is not None else {}
-        axes.update({name: grid.parse_option(name, text) for name, text in flags.items() if text is not None})
-        seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
-        points = grid.points(axes, len(seed_list))
-        for point in points:
-            budget.check(point, runner.network_layers(point), len(seed_list))
-        results_file = ResultsFile(out) if out is not None else None
-    except config.ConfigError as error:
-        fail(str(error))
-    plot_file = plot_path_or_fail(plot_file)
-    try:
-        recorded = results_file.open() if results_file else {}  # the last check: it may create the file
-    except config.ConfigError as error:
-        fail(str(error))
+    one_seed_option(flags)
+    axes = grid.load(config_file) if config_file is not None else {}
+    given = {name: grid.parse_option(name, text) for name, text in flags.items() if text is not None}
+    origins = {name: str(config_file) for name in axes if name not in given}
+    axes.update(given)
+    seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
+    points = grid.points(axes, len(seed_list), origins)
+    for point in points:
+        budget.check(point, runner.network_layers(point), len(seed_list))
+    results_file = ResultsFile(out) if out is not None else None
+    plot_file = checked_plot(plot_file)
+    recorded = results_file.open() if results_file else {}  # the last check: it may create the file
 
     total = len(points) * len(seed_list)
     with results_file or contextlib.nullcontext(), progress.display(mode, stderr) as display:
@@ -530,7 +526,7 @@ def explain_command(
     if topic.lower() != "timedistributed":
         fail(f"Invalid value for TOPIC: {topic!r} (must be timedistributed)")
     given = parse_options({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
-    e = resolve_or_fail({**given, "architecture": "many-to-many"})
+    e = checked_experiment({**given, "architecture": "many-to-many"}, {})
     from lstm_echo import explain  # builds Keras models: TensorFlow
 
     answer = explain.timedistributed(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)

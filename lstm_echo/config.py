@@ -30,8 +30,9 @@ from lstm_echo import architectures, seeds, tasks
 from lstm_echo.layers import CELLS
 
 
-class ConfigError(ValueError):
-    """A setting that cannot be used; its message is one line for the user."""
+class InputError(ValueError):
+    """Input that cannot be used (an option, a config file or key, an output path, a size);
+    its message is one line for the user, naming where the value came from."""
 
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes '٣' and '5_000'
@@ -231,28 +232,28 @@ def convert(name: str, text: str):
 
 
 def parse_option(name: str, text: str):
-    """The value of a command-line option, typed and checked; ConfigError names the option."""
+    """The value of a command-line option, typed and checked; InputError names the option."""
     value = convert(name, text)
     reason = problem(name, value)
     if reason:
-        raise ConfigError(f"Invalid value for {option(name)}: {shown(text)} ({reason})")
+        raise invalid(name, text, reason)
     return seeds.expand(value) if name == "seeds" else value
 
 
 def read_toml(path: Path) -> dict:
-    """The table in a TOML file; a missing or malformed file is a ConfigError."""
+    """The table in a TOML file; a missing or malformed file is a InputError."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"Invalid value for --config: {shown(str(path))} (no such file)") from None
+        raise InputError(f"Invalid value for --config: {shown(str(path))} (no such file)") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"Invalid value for --config: {shown(str(path))} (not UTF-8 text)") from None
+        raise InputError(f"Invalid value for --config: {shown(str(path))} (not UTF-8 text)") from None
     except OSError as error:  # a folder, no permission, a name too long, a symlink loop...
-        raise ConfigError(f"Invalid value for --config: {shown(str(path))} ({error.strerror or error})") from None
+        raise InputError(f"Invalid value for --config: {shown(str(path))} ({error.strerror or error})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raise InputError(f"{path}: not valid TOML: {error}") from None
 
 
 def unknown_key(path: Path, key: str) -> str:
@@ -261,12 +262,20 @@ def unknown_key(path: Path, key: str) -> str:
     return f"{path}: unknown key {shown(key)}{hint or ' (known keys: ' + ', '.join(SETTINGS) + ')'}"
 
 
+def invalid(name: str, value, reason: str, origins: dict[str, str] | None = None) -> InputError:
+    """The error for a bad value, naming where it came from: a config file's key, or the option."""
+    source = (origins or {}).get(name)
+    if source is not None:
+        return InputError(f"{source}: key {name!r} {reason}, got {shown(value)}")
+    return InputError(f"Invalid value for {option(name)}: {shown(value)} ({reason})")
+
+
 def check_key(path: Path, key: str, value) -> None:
     if key not in SETTINGS:
-        raise ConfigError(unknown_key(path, key))
+        raise InputError(unknown_key(path, key))
     reason = problem(key, value)
     if reason:
-        raise ConfigError(f"{path}: key {key!r} {reason}, got {value!r}")
+        raise invalid(key, value, reason, {key: str(path)})
 
 
 def load(path: Path) -> dict:
@@ -281,13 +290,15 @@ def load(path: Path) -> dict:
     return settings
 
 
-def resolve(settings: dict) -> Experiment:
+def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment:
     """Fill what `settings` leaves open from the framing's defaults and check the whole.
 
     A `seeds` entry is not part of one experiment; the caller runs one per seed.
+    `origins` names the config file of each setting that came from one, so that
+    a check spanning settings blames the file's key rather than an option.
     """
     if settings.get("architecture") is None:
-        raise ConfigError(
+        raise InputError(
             f"Missing architecture: give ARCH ({', '.join(a.name for a in architectures.REGISTRY)}) or a --config that names one"
         )
     framing = architectures.get(settings["architecture"])
@@ -301,15 +312,12 @@ def resolve(settings: dict) -> Experiment:
     values["task"] = task.label
     values["cell"] = values["cell"].lower()
     if task.delay >= length:
-        raise ConfigError(f"Invalid value for --task: {task.label!r} (a delay must be shorter than --length {length})")
-    if framing.stateful and values["batch_size"] != 1:
-        raise ConfigError(
-            f"Invalid value for --batch-size: {values['batch_size']} ({framing.name} feeds one step per batch: it must be 1)"
-        )
+        raise invalid("task", task.label, f"a delay must be shorter than the length, {length}", origins)
+    batch = values["batch_size"]
+    if framing.stateful and batch != 1:
+        raise invalid("batch_size", batch, f"{framing.name} feeds one step per batch: it must be 1", origins)
     samples = framing.samples(length)
-    if values["batch_size"] > samples:
-        raise ConfigError(
-            f"Invalid value for --batch-size: {values['batch_size']} "
-            f"({framing.name} at --length {length} has {samples} sample{'s' if samples > 1 else ''})"
-        )
+    if batch > samples:
+        plural = "s" if samples > 1 else ""
+        raise invalid("batch_size", batch, f"{framing.name} at length {length} has {samples} sample{plural}", origins)
     return Experiment(**values)

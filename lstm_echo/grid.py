@@ -14,7 +14,7 @@ import itertools
 import math
 
 from lstm_echo import architectures, config, seeds, tasks
-from lstm_echo.config import ConfigError, Experiment
+from lstm_echo.config import Experiment, InputError
 
 MAX_VALUES = 10_000  # in one list or range
 MAX_RUNS = 1_000_000  # settings × seeds in one sweep
@@ -81,11 +81,11 @@ def canonical(name: str, value):
 
 
 def parse_option(name: str, text: str) -> list:
-    """A command-line list; ConfigError names the option and the value."""
+    """A command-line list; InputError names the option and the value."""
     try:
         return seeds.parse(text) if name == "seeds" else items(name, text)
     except (GridError, seeds.SeedsError) as error:
-        raise ConfigError(f"Invalid value for {config.option(name)}: {text!r} ({error})") from None
+        raise InputError(f"Invalid value for {config.option(name)}: {text!r} ({error})") from None
 
 
 def axis_from_file(name: str, value) -> list:
@@ -111,15 +111,15 @@ def load(path) -> dict:
     grid = {}
     for key, value in config.read_toml(path).items():
         if key not in config.SETTINGS:
-            raise ConfigError(config.unknown_key(path, key))
+            raise InputError(config.unknown_key(path, key))
         try:
             grid[key] = axis_from_file(key, value)
         except (GridError, seeds.SeedsError) as error:
-            raise ConfigError(f"{path}: key {key!r} {error}") from None
+            raise InputError(f"{path}: key {key!r} {error}") from None
     return grid
 
 
-def points(grid: dict, seed_count: int = 1) -> list[Experiment]:
+def points(grid: dict, seed_count: int = 1, origins: dict[str, str] | None = None) -> list[Experiment]:
     """One resolved experiment per point of the grid, seeds aside (the caller runs those).
 
     Points that resolve to the same experiment (the framing's default spelled
@@ -127,10 +127,10 @@ def points(grid: dict, seed_count: int = 1) -> list[Experiment]:
     before any point is built.
     """
     if not grid.get("architecture"):
-        raise ConfigError("Missing architecture: give ARCH or a --config that names one")
+        raise InputError("Missing architecture: give ARCH or a --config that names one")
     axes = [name for name in config.AXES if grid.get(name)]
     runs = math.prod(len(grid[name]) for name in axes) * seed_count
     if runs > MAX_RUNS:
-        raise ConfigError(f"The sweep has {runs:,} runs (settings × seeds); at most {MAX_RUNS:,}: shorten a list")
+        raise InputError(f"The sweep has {runs:,} runs (settings × seeds); at most {MAX_RUNS:,}: shorten a list")
     combos = itertools.product(*(grid[name] for name in axes))
-    return list(dict.fromkeys(config.resolve(dict(zip(axes, combo))) for combo in combos))
+    return list(dict.fromkeys(config.resolve(dict(zip(axes, combo)), origins) for combo in combos))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_echo import config
-from lstm_echo.config import ConfigError
+from lstm_echo.config import InputError
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -31,18 +31,18 @@ def check(path: Path) -> Path:
     path = Path(path)
     shown = config.shown(str(path))
     if not path.name.lower().endswith(".png"):
-        raise ConfigError(f"Invalid value for --plot: {shown} (the name must end in .png)")
+        raise InputError(f"Invalid value for --plot: {shown} (the name must end in .png)")
     if importlib.util.find_spec("matplotlib") is None:
-        raise ConfigError("--plot needs matplotlib: pip install 'lstm-echo[plot]'")
+        raise InputError("--plot needs matplotlib: pip install 'lstm-echo[plot]'")
     try:
         if not path.parent.is_dir():
-            raise ConfigError(f"Invalid value for --plot: {shown} (no folder {str(path.parent)!r})")
+            raise InputError(f"Invalid value for --plot: {shown} (no folder {str(path.parent)!r})")
         try:
             existing = os.stat(path)  # raises for a name too long or a symlink loop, too
         except FileNotFoundError:
             existing = None
         if existing is not None and not stat.S_ISREG(existing.st_mode):
-            raise ConfigError(f"Invalid value for --plot: {shown} (exists and is not a regular file)")
+            raise InputError(f"Invalid value for --plot: {shown} (exists and is not a regular file)")
         # The PNG is written beside its final name and renamed, so the folder must
         # take a new file: only trying says so (read-only mounts, /proc, root's
         # permissions all answer differently to a mere look).
@@ -50,7 +50,7 @@ def check(path: Path) -> Path:
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
-        raise ConfigError(f"Invalid value for --plot: {shown} ({error.strerror or error})") from None
+        raise InputError(f"Invalid value for --plot: {shown} ({error.strerror or error})") from None
     return path
 
 

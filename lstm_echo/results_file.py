@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lstm_echo import config
-from lstm_echo.config import ConfigError, Experiment
+from lstm_echo.config import Experiment, InputError
 from lstm_echo.rows import RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
 
 FORMATS = (".jsonl", ".csv")
@@ -106,7 +106,7 @@ class ResultsFile:
             self.refuse("not a regular file" if not stat.S_ISDIR(target.st_mode) else "is a folder")
 
     def refuse(self, reason: str):
-        raise ConfigError(f"Invalid value for --out: {self.shown} ({reason})")
+        raise InputError(f"Invalid value for --out: {self.shown} ({reason})")
 
     def open(self) -> dict[tuple, dict]:
         """Lock the file (creating it if new) and read the runs it holds, by key.

@@ -185,3 +185,13 @@ def test_console_script_and_module_entry_point():
     )
     assert result.returncode == 0
     assert json.loads(result.stdout)[0]["total_params"] == 170
+
+
+def test_a_config_files_cross_setting_error_names_the_file(tmp_path):
+    path = tmp_path / "d.toml"
+    path.write_text('architecture = "m2m"\ntask = "delay:9"\n')
+    for command in ("run", "sweep"):
+        result = invoke(command, "--config", str(path))
+        assert result.exit_code == 2 and result.stderr.startswith(f"Error: {path}: key 'task'"), result.stderr
+    overridden = invoke("run", "--config", str(path), "--task", "delay:9")
+    assert overridden.exit_code == 2 and "Invalid value for --task: 'delay:9'" in overridden.stderr

@@ -42,14 +42,14 @@ def test_file_settings_are_loaded_and_typed(tmp_path):
 )
 def test_bad_files_name_the_file_and_key(tmp_path, text, message):
     path = write(tmp_path, text)
-    with pytest.raises(config.ConfigError) as raised:
+    with pytest.raises(config.InputError) as raised:
         config.load(path)
     assert str(path) in str(raised.value) and message in str(raised.value)
     assert "\n" not in str(raised.value)
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(config.ConfigError, match="--config: '.*nope.toml' \\(no such file\\)"):
+    with pytest.raises(config.InputError, match="--config: '.*nope.toml' \\(no such file\\)"):
         config.load(tmp_path / "nope.toml")
 
 
@@ -63,18 +63,27 @@ def test_missing_file(tmp_path):
     ],
 )
 def test_bad_options_name_the_option_and_value(name, text, message):
-    with pytest.raises(config.ConfigError) as raised:
+    with pytest.raises(config.InputError) as raised:
         config.parse_option(name, text)
     assert message in str(raised.value)
 
 
 def test_batch_larger_than_the_data_set():
-    with pytest.raises(config.ConfigError, match="--batch-size: 6 \\(one-to-one at --length 5 has 5 samples\\)"):
+    with pytest.raises(config.InputError, match="--batch-size: 6 \\(one-to-one at length 5 has 5 samples\\)"):
         config.resolve({"architecture": "o2o", "batch_size": 6})
-    with pytest.raises(config.ConfigError, match="--batch-size: 2 \\(many-to-many at --length 5 has 1 sample\\)"):
+    with pytest.raises(config.InputError, match="--batch-size: 2 \\(many-to-many at length 5 has 1 sample\\)"):
         config.resolve({"architecture": "m2m", "batch_size": 2})
 
 
 def test_missing_architecture():
-    with pytest.raises(config.ConfigError, match="Missing architecture"):
+    with pytest.raises(config.InputError, match="Missing architecture"):
         config.resolve({"length": 5})
+
+
+def test_a_check_across_settings_names_the_file_it_came_from(tmp_path):
+    path = write(tmp_path, 'architecture = "m2m"\ntask = "delay:9"\n')
+    with pytest.raises(config.InputError) as raised:
+        config.resolve(config.load(path), {"task": str(path), "architecture": str(path)})
+    assert str(raised.value) == f"{path}: key 'task' a delay must be shorter than the length, 5, got 'delay:9'"
+    with pytest.raises(config.InputError, match="Invalid value for --task: 'delay:9'"):
+        config.resolve(config.load(path))

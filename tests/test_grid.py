@@ -1,7 +1,7 @@
 import pytest
 
 from lstm_echo import grid
-from lstm_echo.config import ConfigError
+from lstm_echo.config import InputError
 
 
 def test_lists_and_ranges():
@@ -25,7 +25,7 @@ def test_lists_and_ranges():
     ],
 )
 def test_malformed_lists_name_the_option_and_value(name, text, reason):
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(InputError) as raised:
         grid.parse_option(name, text)
     message = str(raised.value)
     assert message.startswith("Invalid value for ") and repr(text) in message and reason in message
@@ -67,10 +67,10 @@ def test_a_config_file_may_hold_the_grid(tmp_path):
 def test_bad_grid_files(tmp_path, text, message):
     path = tmp_path / "grid.toml"
     path.write_text(text)
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(InputError, match=message):
         grid.load(path)
 
 
 def test_a_batch_too_large_for_one_point_is_an_error():
-    with pytest.raises(ConfigError, match="--batch-size: 2"):
+    with pytest.raises(InputError, match="--batch-size: 2"):
         grid.points({"architecture": ["o2o", "m2m"], "batch_size": [2]})

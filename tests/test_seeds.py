@@ -26,7 +26,7 @@ def test_config_may_hold_seeds(tmp_path):
     path.write_text('architecture = "m2o"\nseeds = "2-4"\n')
     assert config.load(path)["seeds"] == [2, 3, 4]
     path.write_text("seeds = [1, 1]\n")
-    with pytest.raises(config.ConfigError, match="key 'seeds' a seed is listed twice"):
+    with pytest.raises(config.InputError, match="key 'seeds' a seed is listed twice"):
         config.load(path)
 
 

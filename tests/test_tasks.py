@@ -36,7 +36,7 @@ def test_unknown_tasks(text):
     ],
 )
 def test_settings_a_task_or_framing_cannot_use(settings, message):
-    with pytest.raises(config.ConfigError) as raised:
+    with pytest.raises(config.InputError) as raised:
         config.resolve(settings)
     assert message in str(raised.value)
 
