@@ -269,21 +269,6 @@ def training_reporter(display, label: str, experiment: config.Experiment):
     return {"on_progress": on_progress, "on_phase": on_phase}
 
 
-def seeds_text(seed_list: list[int]) -> str:
-    return f"seeds {rows.seeds_label(seed_list)}" if len(seed_list) > 1 else f"seed {seed_list[0]}"
-
-
-def network_text(e: config.Experiment) -> str:
-    return f"{e.layers} × {e.cell}" if e.layers > 1 else e.cell
-
-
-def settings_title(e: config.Experiment, seed_list: list[int] | None) -> str:
-    return (
-        f"{e.architecture} ({network_text(e)}), task {e.task}: length {e.length}, neurons {e.neurons}, "
-        f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text(seed_list or [e.seed])}"
-    )
-
-
 def chosen_framings(names: list[str] | None) -> list:
     """The framings named on the command line, in that order and each once, or all of them."""
     chosen = [architectures.get(parse_options({"architecture": n})["architecture"]) for n in names or []]
@@ -325,7 +310,7 @@ def run(
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
         data = report.data_line(architectures.get(experiment.architecture), experiment.length)
-        show(report.model_summary(settings_title(experiment, seed_list), layer_table, data))
+        show(report.model_summary(report.settings_title(experiment, seed_list), layer_table, data))
 
     with progress.display(mode, stderr) as display:
         callbacks = training_reporter(display, "", experiment)
@@ -339,7 +324,7 @@ def run(
 
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
-        save_plot(plot_file, curves, settings_title(experiment, seed_list))
+        save_plot(plot_file, curves, report.settings_title(experiment, seed_list))
     run_rows = [rows.run_row(r, with_history=per_seed or not seed_list) for r in results]
     summary = rows.aggregate(run_rows)
     if as_json:
@@ -396,8 +381,7 @@ def compare(
             runner.run_seeds(e, seed_list, **training_reporter(display, e.architecture, e)) for e in experiments
         ]
     e = experiments[0]
-    which = "All framings" if len(framings) == len(architectures.REGISTRY) else "Framings"
-    title = f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
+    title = report.compare_title(e, seed_list, every=len(framings) == len(architectures.REGISTRY))
     if plot_file is not None:
         curves = {
             r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes

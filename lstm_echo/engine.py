@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -27,11 +28,38 @@ from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
 from lstm_echo.network import forward
 from lstm_echo.quiet_tf import tf
+from lstm_echo.seeds import SHUFFLE_STREAM, generator
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Keras' Adam defaults
 PROGRESS_UPDATES = 50
 
 ProgressCallback = Callable[[int, int, np.ndarray], None]
+
+
+class AdamState(NamedTuple):
+    """What Adam carries from one update to the next."""
+
+    weights: list  # Keras order, each with a leading model axis
+    m: list  # first-moment estimates, shaped like the weights
+    v: list  # second-moment estimates
+    iteration: Any  # updates so far
+
+
+class BatchLoop(NamedTuple):
+    """The loop over one epoch's minibatches."""
+
+    step: Any
+    adam: AdamState
+    epoch_total: Any  # (M,) the epoch's loss so far, summed over its samples
+    states: list  # per stateful layer, the state the next batch starts from
+
+
+class EpochLoop(NamedTuple):
+    """The loop over a chunk's epochs."""
+
+    epoch: Any
+    adam: AdamState
+    history: Any  # (chunk, M) each epoch's mean loss
 
 
 @dataclass
@@ -78,34 +106,37 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
     def run(weights, m, v, iteration, learning_rate, x, y, orders, epochs):
         models = tf.shape(orders)[0]
 
-        def train_batch(step, weights, m, v, iteration, epoch_total, epoch, states):
-            idx = tf.squeeze(tf.slice(orders, [0, epoch, step * batch_size], [-1, 1, batch_size]), 1)
-            mask = tf.slice(in_data, [step * batch_size], [batch_size])
-            x_batch, y_batch = tf.gather(x, idx), tf.gather(y, idx)
-            with tf.GradientTape() as tape:
-                tape.watch(weights)
-                out, finals = forward(layers, weights, x_batch, states if stateful else None)
-                error = tf.square(out - y_batch)
-                per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
-                loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
-                summed = tf.reduce_sum(loss)
-            grads = tape.gradient(summed, weights)
-            iteration += 1.0
-            weights, m, v = adam(weights, grads, m, v, iteration, learning_rate)
-            if stateful:
-                # The next batch starts where this one ended; no gradient flows back across batches.
-                states = [tuple(tf.stop_gradient(t) for t in final) for final in finals]
-            return step + 1, weights, m, v, iteration, epoch_total + loss * tf.reduce_sum(mask), epoch, states
+        def train_epoch(loop: EpochLoop) -> tuple[EpochLoop]:
+            def train_batch(batch: BatchLoop) -> tuple[BatchLoop]:
+                adam_state = batch.adam
+                idx = tf.squeeze(tf.slice(orders, [0, loop.epoch, batch.step * batch_size], [-1, 1, batch_size]), 1)
+                mask = tf.slice(in_data, [batch.step * batch_size], [batch_size])
+                x_batch, y_batch = tf.gather(x, idx), tf.gather(y, idx)
+                with tf.GradientTape() as tape:
+                    tape.watch(adam_state.weights)
+                    out, finals = forward(layers, adam_state.weights, x_batch, batch.states if stateful else None)
+                    error = tf.square(out - y_batch)
+                    per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
+                    loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
+                    summed = tf.reduce_sum(loss)
+                grads = tape.gradient(summed, adam_state.weights)
+                iteration = adam_state.iteration + 1.0
+                weights, m, v = adam(adam_state.weights, grads, adam_state.m, adam_state.v, iteration, learning_rate)
+                states = batch.states
+                if stateful:
+                    # The next batch starts where this one ended; no gradient flows back across batches.
+                    states = [tuple(tf.stop_gradient(t) for t in final) for final in finals]
+                total = batch.epoch_total + loss * tf.reduce_sum(mask)
+                return (BatchLoop(batch.step + 1, AdamState(weights, m, v, iteration), total, states),)
 
-        def train_epoch(epoch, weights, m, v, iteration, history):
-            start = (0, weights, m, v, iteration, tf.zeros([models]), epoch, zero_states(layers, models, batch_size))
-            _, weights, m, v, iteration, total, _, _ = tf.while_loop(lambda s, *_: s < steps, train_batch, start)
-            history = tf.tensor_scatter_nd_update(history, [[epoch]], [total / samples])
-            return epoch + 1, weights, m, v, iteration, history
+            start = BatchLoop(0, loop.adam, tf.zeros([models]), zero_states(layers, models, batch_size))
+            (done,) = tf.while_loop(lambda batch: batch.step < steps, train_batch, (start,))
+            history = tf.tensor_scatter_nd_update(loop.history, [[loop.epoch]], [done.epoch_total / samples])
+            return (EpochLoop(loop.epoch + 1, done.adam, history),)
 
-        start = (0, weights, m, v, iteration, tf.zeros(tf.stack([chunk, models])))
-        _, weights, m, v, iteration, history = tf.while_loop(lambda e, *_: e < epochs, train_epoch, start)
-        return weights, m, v, iteration, history
+        start = EpochLoop(0, AdamState(weights, m, v, iteration), tf.zeros(tf.stack([chunk, models])))
+        (done,) = tf.while_loop(lambda loop: loop.epoch < epochs, train_epoch, (start,))
+        return done.adam.weights, done.adam.m, done.adam.v, done.adam.iteration, done.history
 
     return run
 
@@ -170,7 +201,7 @@ def train(
     samples = x.shape[0]
     chunk = max(1, math.ceil(epochs / PROGRESS_UPDATES))
     run = compiled_chunk(specs, samples, batch_size, chunk)
-    shufflers = [np.random.default_rng([seed, 1]) for seed in seeds]
+    shufflers = [generator(seed, SHUFFLE_STREAM) for seed in seeds]
 
     weights = [tf.constant(w, dtype=tf.float32) for w in initial]
     m = [tf.zeros_like(w) for w in weights]

@@ -9,6 +9,7 @@ of seed k starts, and thousands of seeds cost milliseconds.
 
 import numpy as np
 
+from lstm_echo import seeds
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
 
@@ -38,7 +39,7 @@ def bias(spec: LayerSpec, shape: tuple[int, ...]) -> np.ndarray:
 
 def initial_weights(layers: list[LayerSpec], seed: int) -> list[np.ndarray]:
     """Float32 weights for every layer, in Keras' `get_weights()` order."""
-    rng = np.random.default_rng([seed, 0])
+    rng = seeds.generator(seed, seeds.WEIGHTS_STREAM)
     weights = []
     for spec in layers:
         if not spec.weight_shapes:

@@ -10,6 +10,7 @@ from lstm_echo.architectures.framing import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
 from lstm_echo.plot import sparkline
+from lstm_echo.rows import seeds_label
 from lstm_echo.runner import RunResult, layer_rows
 
 
@@ -300,6 +301,26 @@ def seeds_summary(summary: dict, results: list[RunResult], wall_seconds: float) 
 
 def loss_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.2e}"
+
+
+def seeds_text(seed_list: list[int]) -> str:
+    return f"seeds {seeds_label(seed_list)}" if len(seed_list) > 1 else f"seed {seed_list[0]}"
+
+
+def network_text(e: config.Experiment) -> str:
+    return f"{e.layers} × {e.cell}" if e.layers > 1 else e.cell
+
+
+def settings_title(e: config.Experiment, seed_list: list[int] | None) -> str:
+    return (
+        f"{e.architecture} ({network_text(e)}), task {e.task}: length {e.length}, neurons {e.neurons}, "
+        f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text(seed_list or [e.seed])}"
+    )
+
+
+def compare_title(e: config.Experiment, seed_list: list[int], every: bool) -> str:
+    which = "All framings" if every else "Framings"
+    return f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
 
 
 def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Group:

@@ -14,11 +14,18 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_SEED = 2**32 - 1
+# A seed drives independent random streams, numbered so that none moves another.
+WEIGHTS_STREAM, SHUFFLE_STREAM = 0, 1
 MAX_SEEDS = 100_000  # models in one run: each keeps its own weights, Adam state and loss history
 
 
 class SeedsError(ValueError):
     """Why a seed set cannot be used, for the caller to name its source."""
+
+
+def generator(seed: int, stream: int) -> np.random.Generator:
+    """Seed `seed`'s generator for one stream (initial weights, minibatch shuffling)."""
+    return np.random.default_rng([seed, stream])
 
 
 def is_number(text: str) -> bool:
