@@ -309,7 +309,8 @@ def run(
 
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
-        data = report.data_line(architectures.get(experiment.architecture), experiment.length)
+        framing = architectures.get(experiment.architecture)
+        data = report.data_line(framing, experiment.length, CELLS[experiment.cell])
         show(report.model_summary(report.settings_title(experiment, seed_list), layer_table, data))
 
     with progress.display(mode, stderr) as display:

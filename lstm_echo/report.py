@@ -67,9 +67,9 @@ def layer_label(spec: LayerSpec) -> str:
     return f"TimeDistributed({dense})" if spec.time_distributed else dense
 
 
-def data_line(framing: Architecture, length: int) -> Text:
+def data_line(framing: Architecture, length: int, cell: str) -> Text:
     """`X (1, 5, 1) -> y (1, 5, 1): one sample; ...`: the shapes the framing trains on."""
-    d = describe(framing, length)
+    d = describe(framing, length, cell)
     return Text(f"X {shape_text(d['x_shape'])} → y {shape_text(d['y_shape'])}: {d['description']}")
 
 
@@ -138,14 +138,14 @@ def params_json(framing: Architecture, length: int, neurons: int, cell: str = LS
     }
 
 
-def describe(framing: Architecture, length: int) -> dict:
-    """A framing's names, shapes, layers and defaults at one sequence length."""
+def describe(framing: Architecture, length: int, cell: str = LSTM) -> dict:
+    """A framing's names, shapes, layers and defaults at one sequence length, with `cell` layers."""
     sequence = echo_sequence(length)
     x, y = framing.frame(sequence, sequence)
     return {
         "name": framing.name,
         "aliases": list(framing.aliases),
-        "description": framing.description,
+        "description": framing.description.format(cell=cells.BY_KIND[cell].label),
         "x_shape": list(x.shape),
         "y_shape": list(y.shape),
         "layers": [layer_label(spec) for spec in framing.layers(length, length)],

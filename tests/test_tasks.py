@@ -31,7 +31,7 @@ def test_unknown_tasks(text):
 @pytest.mark.parametrize(
     "settings, message",
     [
-        ({"architecture": "m2m", "task": "delay:5"}, "--task: 'delay:5' (a delay must be shorter than --length 5)"),
+        ({"architecture": "m2m", "task": "delay:5"}, "--task: 'delay:5' (a delay must be shorter than the length, 5)"),
         ({"architecture": "stateful", "batch_size": 2}, "--batch-size: 2 (stateful feeds one step per batch"),
     ],
 )

@@ -4,8 +4,9 @@ X (1, length, 1) -> LSTM(n) -> (None, n) -> RepeatVector(length) -> (None, lengt
   -> LSTM(n, return_sequences) -> (None, length, n)
   -> TimeDistributed(Dense(1)) -> (None, length, 1), y (1, length, 1)
 
-The decoder sees only the encoder's summary, so it can produce outputs that
-depend on any input step: `reverse`, which a step-by-step framing cannot do.
+The decoder sees only the encoder's summary, so every output can depend on
+any input step: it learns `reverse` from what it read, where a step-by-step
+framing can only memorise the positions of the one sequence it trains on.
 """
 
 from lstm_echo import data
@@ -25,7 +26,7 @@ def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[
 ARCHITECTURE = Architecture(
     name="encoder-decoder",
     aliases=("enc-dec",),
-    description="one sample; an LSTM encoder's last state, repeated, feeds an LSTM decoder",
+    description="one sample; an {cell} encoder's last state, repeated, feeds an {cell} decoder",
     frame=data.many_to_many,
     layers=layers,
     default_epochs=1000,

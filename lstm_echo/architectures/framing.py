@@ -23,6 +23,8 @@ class Architecture:
     default_batch_size: length -> the batch size the framing trains with by default.
     stateful: samples are fed in order, one per batch, and the recurrent state
         carries from each to the next within an epoch (reset between epochs).
+    description: one line on the framing; `{cell}` stands for the recurrent
+        layer's class (LSTM, GRU, SimpleRNN).
     position: what one value of the flattened y is, as the predictions table
         names its rows: a time step, a sample of one step, or an output unit.
     """

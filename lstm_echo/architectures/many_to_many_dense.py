@@ -23,7 +23,7 @@ def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[
 ARCHITECTURE = Architecture(
     name="many-to-many-dense",
     aliases=("m2m-dense",),
-    description="one sample; the LSTM returns every step into a plain Dense(1)",
+    description="one sample; the {cell} returns every step into a plain Dense(1)",
     frame=data.many_to_many,
     layers=layers,
     default_epochs=1000,

@@ -21,7 +21,7 @@ def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[
 ARCHITECTURE = Architecture(
     name="many-to-one",
     aliases=("m2o",),
-    description="one sample; the last LSTM state feeds a Dense layer with one output per step",
+    description="one sample; the last {cell} state feeds a Dense layer with one output per step",
     frame=data.many_to_one,
     layers=layers,
     default_epochs=500,

@@ -3,8 +3,9 @@
 X (length, 1, 1) -> LSTM(n, stateful) -> (1, n) -> Dense(1) -> (1, 1), y (length, 1)
 
 The same network as one-to-one, but the state after step t is where step t + 1
-starts (reset at each epoch), so the LSTM can remember earlier inputs: it can
-learn `delay:K`, which plain one-to-one cannot.
+starts (reset at each epoch), so the LSTM can remember earlier inputs: it
+learns `delay:K` from the state, where plain one-to-one can only memorise which
+input follows which in the one sequence it trains on (and needs far more epochs).
 """
 
 from lstm_echo import data
@@ -22,7 +23,7 @@ def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[
 ARCHITECTURE = Architecture(
     name="stateful",
     aliases=("o2o-stateful",),
-    description="one-to-one fed one step per batch, in order, keeping the LSTM state between steps",
+    description="one-to-one fed one step per batch, in order, keeping the {cell} state between steps",
     frame=data.one_to_one,
     layers=layers,
     default_epochs=1000,
