@@ -64,32 +64,29 @@ def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
     )
 
 
-def available_memory() -> int:
-    """Bytes this process may still use: free memory, within a cgroup's limit if lower."""
-    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    available = int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+def machine_memory() -> int:
+    """Bytes of memory this machine gives a process: its RAM, or a cgroup's limit if lower.
+
+    Not what is free at this moment: that would refuse a small run on a busy
+    machine, and make the same command pass or fail with the weather.
+    """
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     try:
         with open("/sys/fs/cgroup/memory.max") as limit:
-            available = min(available, int(limit.read()))
+            memory = min(memory, int(limit.read()))
     except (OSError, ValueError):
         pass  # no cgroup v2 limit ("max"), or not Linux
-    return available
+    return memory
 
 
 def gigabytes(size: float) -> str:
     return f"{size / 2**30:.1f} GB"
 
 
-def check(experiment: Experiment, layers: list[LayerSpec], models: int, available: int | None = None) -> None:
-    """Raise TooLarge when `models` models of `experiment` would not fit in memory."""
-    available = available_memory() if available is None else available
-    room = available - BASELINE
+def check(experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None) -> None:
+    """Raise TooLarge when `models` models of `experiment` would not fit in the machine's memory."""
+    memory = machine_memory() if memory is None else memory
+    room = memory - BASELINE
     need = estimate(experiment, layers)
     if models * need.per_model <= room:
         return
@@ -108,5 +105,5 @@ def check(experiment: Experiment, layers: list[LayerSpec], models: int, availabl
     lower = f"{option} or --layers" if option == "--neurons" and experiment.layers > 1 else option
     raise TooLarge(
         f"Invalid value for {option}: {value} (the run would need about {gigabytes(models * need.per_model + BASELINE)} "
-        f"of memory and {gigabytes(available)} is free: lower {lower})"
+        f"of memory and this machine has {gigabytes(memory)}: lower {lower})"
     )

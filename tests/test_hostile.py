@@ -66,13 +66,13 @@ def test_the_estimate_names_what_drives_it():
     layers = runner.network_layers(e)
     gib = 2**30
     with pytest.raises(budget.TooLarge, match="--neurons: 3000"):
-        budget.check(e, layers, models=1, available=2 * gib)
-    budget.check(e, layers, models=1, available=8 * gib)
+        budget.check(e, layers, models=1, memory=2 * gib)
+    budget.check(e, layers, models=1, memory=8 * gib)
     with pytest.raises(budget.TooLarge, match="--seeds: 100 models"):
-        budget.check(e, layers, models=100, available=8 * gib)
+        budget.check(e, layers, models=100, memory=8 * gib)
     long = config.resolve({"architecture": "m2m", "neurons": 1, "epochs": 1_000_000})
     with pytest.raises(budget.TooLarge, match="--epochs"):
-        budget.check(long, runner.network_layers(long), models=1, available=budget.BASELINE + 10**7)
+        budget.check(long, runner.network_layers(long), models=1, memory=budget.BASELINE + 10**7)
 
 
 def test_the_estimate_grows_with_every_size():
