@@ -7,12 +7,16 @@ input check answer at once.
 
 import contextlib
 import errno
+import functools
 import importlib.metadata
+import inspect
 import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, NoReturn, cast
 
 import numpy as np
@@ -146,13 +150,9 @@ def setting_option(name: str, listed: bool = False) -> Any:
 Length = Annotated[str | None, setting_option("length")]
 Neurons = Annotated[str | None, setting_option("neurons")]
 Epochs = Annotated[str | None, setting_option("epochs")]
-BatchSize = Annotated[str | None, setting_option("batch_size")]
-LearningRate = Annotated[str | None, setting_option("learning_rate")]
-Task = Annotated[str | None, setting_option("task")]
 Cell = Annotated[str | None, setting_option("cell")]
 Layers = Annotated[str | None, setting_option("layers")]
 Seed = Annotated[str | None, setting_option("seed")]
-Seeds = Annotated[str | None, setting_option("seeds")]
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")
 ]
@@ -199,6 +199,47 @@ def parse_options(flags: dict) -> dict:
 def setting_options(arguments: dict) -> dict:
     """The command's arguments that are settings (named as in config.SETTINGS), as typed."""
     return {name: value for name, value in arguments.items() if name in config.SETTINGS}
+
+
+# What `with_setting_options` hands a command: {setting: text as typed, or None}.
+SettingOptions = Mapping[str, str | None]
+NO_OPTIONS: SettingOptions = MappingProxyType({})
+
+
+def with_setting_options(listed: bool = False):
+    """Give a command an option for every setting but the framing, from the settings' one description.
+
+    Typer reads the options from the signature, so the `settings` parameter is
+    replaced there by one option per setting; the command receives them
+    together as `settings`. `listed`: a sweep's options, which take lists.
+    """
+
+    def decorate(command):
+        names = [name for name in config.SETTINGS if name != "architecture"]
+        options = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[str | None, setting_option(name, listed and config.SETTINGS[name].axis)],
+            )
+            for name in names
+        ]
+        signature = inspect.signature(command)
+        parameters = []
+        for parameter in signature.parameters.values():
+            parameters.extend(
+                options if parameter.name == "settings" else [parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY)]
+            )
+
+        @functools.wraps(command)
+        def with_settings(**arguments):
+            return command(settings={name: arguments.pop(name) for name in names}, **arguments)
+
+        with_settings.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        return with_settings
+
+    return decorate
 
 
 def one_seed_option(flags: dict) -> None:
@@ -281,18 +322,10 @@ def wall_seconds() -> float:
 
 
 @app.command(cls=Command)
+@with_setting_options()
 def run(
     architecture: Arch = None,
-    task: Task = None,
-    cell: Cell = None,
-    layers: Layers = None,
-    length: Length = None,
-    neurons: Neurons = None,
-    epochs: Epochs = None,
-    batch_size: BatchSize = None,
-    learning_rate: LearningRate = None,
-    seed: Seed = None,
-    seeds: Seeds = None,
+    settings: SettingOptions = NO_OPTIONS,
     per_seed: PerSeed = False,
     require_echo: RequireEcho = False,
     config_file: ConfigFile = None,
@@ -303,7 +336,7 @@ def run(
 ):
     """Train one framing on the echo sequence (or another task) and show what it learned."""
     mode = progress_mode_or_fail(progress_mode, quiet)
-    settings, seed_list, origins = gather_settings(config_file, setting_options(locals()))
+    settings, seed_list, origins = gather_settings(config_file, {"architecture": architecture, **settings})
     experiment = checked_experiment(settings, origins, models=len(seed_list) if seed_list else 1)
     plot_file = checked_plot(plot_file)
 
@@ -345,20 +378,12 @@ def run(
 
 
 @app.command(cls=Command)
+@with_setting_options()
 def compare(
     names: Annotated[
         list[str] | None, typer.Argument(metavar="[ARCH]...", help="Framings to compare (default: all).")
     ] = None,
-    task: Task = None,
-    cell: Cell = None,
-    layers: Layers = None,
-    length: Length = None,
-    neurons: Neurons = None,
-    epochs: Epochs = None,
-    batch_size: BatchSize = None,
-    learning_rate: LearningRate = None,
-    seed: Seed = None,
-    seeds: Seeds = None,
+    settings: SettingOptions = NO_OPTIONS,
     per_seed: PerSeed = False,
     require_echo: RequireEcho = False,
     config_file: ConfigFile = None,
@@ -370,7 +395,7 @@ def compare(
     """Train several framings (all, or those named) on the same settings and show them side by side."""
     mode = progress_mode_or_fail(progress_mode, quiet)
     framings = chosen_framings(names)
-    settings, seed_list, origins = gather_settings(config_file, setting_options(locals()))
+    settings, seed_list, origins = gather_settings(config_file, dict(settings))
     # Every framing keeps its own default epochs and batch size unless they are given.
     models = len(seed_list) if seed_list else 1
     experiments = [checked_experiment({**settings, "architecture": f.name}, origins, models) for f in framings]
@@ -402,18 +427,10 @@ def compare(
 
 
 @app.command("sweep", cls=Command)
+@with_setting_options(listed=True)
 def sweep_command(
     architecture: Annotated[str | None, typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
-    task: Annotated[str | None, setting_option("task", listed=True)] = None,
-    cell: Annotated[str | None, setting_option("cell", listed=True)] = None,
-    layers: Annotated[str | None, setting_option("layers", listed=True)] = None,
-    length: Annotated[str | None, setting_option("length", listed=True)] = None,
-    neurons: Annotated[str | None, setting_option("neurons", listed=True)] = None,
-    epochs: Annotated[str | None, setting_option("epochs", listed=True)] = None,
-    batch_size: Annotated[str | None, setting_option("batch_size", listed=True)] = None,
-    learning_rate: Annotated[str | None, setting_option("learning_rate", listed=True)] = None,
-    seed: Seed = None,
-    seeds: Seeds = None,
+    settings: SettingOptions = NO_OPTIONS,
     out: Annotated[
         Path | None, typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")
     ] = None,
@@ -431,19 +448,7 @@ def sweep_command(
 ):
     """Train every combination of the given settings, once per seed, in one process."""
     mode = progress_mode_or_fail(progress_mode, quiet)
-    flags = {
-        "architecture": architecture,
-        "task": task,
-        "cell": cell,
-        "layers": layers,
-        "length": length,
-        "neurons": neurons,
-        "epochs": epochs,
-        "batch_size": batch_size,
-        "learning_rate": learning_rate,
-        "seed": seed,
-        "seeds": seeds,
-    }
+    flags = {"architecture": architecture, **settings}
     one_seed_option(flags)
     axes = grid.load(config_file) if config_file is not None else {}
     given = {name: grid.parse_option(name, text) for name, text in flags.items() if text is not None}
@@ -501,9 +506,7 @@ def explain_command(
     topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed")],
     length: Length = None,
     neurons: Neurons = None,
-    epochs: Annotated[
-        str | None, typer.Option(metavar=INT, help="Epochs to train the shared weights (default 1000).")
-    ] = None,
+    epochs: Epochs = None,
     seed: Seed = None,
     as_json: Json = False,
 ):
