@@ -25,7 +25,9 @@ KEPT_PER_ACTIVATION = 3  # the value, its gradient and one XLA temporary
 BYTES_PER_EPOCH = 64
 # What TensorFlow, XLA and the process itself take before any array is made.
 BASELINE = 1_500 * 2**20
-CHUNKS = 50  # as engine.PROGRESS_UPDATES, without importing the engine
+# The engine trains a run's epochs in this many compiled calls, reporting progress
+# between them; it lives here so that the estimate needs no TensorFlow.
+PROGRESS_UPDATES = 50
 
 
 class TooLarge(InputError):
@@ -55,7 +57,7 @@ def activation_values(spec: LayerSpec) -> int:
 def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
     samples = architectures.get(experiment.architecture).samples(experiment.length)
     padded = math.ceil(samples / experiment.batch_size) * experiment.batch_size
-    chunk = math.ceil(experiment.epochs / CHUNKS)
+    chunk = math.ceil(experiment.epochs / PROGRESS_UPDATES)
     return Estimate(
         weights=total_params(layers) * FLOAT * COPIES_OF_WEIGHTS,
         activations=experiment.batch_size * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION

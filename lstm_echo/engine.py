@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from lstm_echo.budget import PROGRESS_UPDATES
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
 from lstm_echo.network import forward
@@ -31,7 +32,6 @@ from lstm_echo.quiet_tf import tf
 from lstm_echo.seeds import SHUFFLE_STREAM, generator
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Keras' Adam defaults
-PROGRESS_UPDATES = 50
 
 ProgressCallback = Callable[[int, int, np.ndarray], None]
 
