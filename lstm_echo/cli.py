@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, NoReturn, cast
@@ -80,6 +80,8 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
         try:
             # Bare `lstm-echo` asks what the tool does: the help, and no error.
             code = super().main(args or ["--help"], prog_name, complete_var, False, windows_expand_args, **extra)
+        except config.InputError as error:  # an option's parser refused its value
+            fail(str(error))
         except UsageError as error:
             fail(error.format_message())
         except (typer.Abort, KeyboardInterrupt):
@@ -130,39 +132,64 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def setting_parser(name: str, listed: bool = False) -> Callable[[str], Any]:
+    """The parser of a setting's option: the typed, checked value (a list for a sweep), or an InputError."""
+
+    def parse(text: str):
+        return grid.parse_option(name, text) if listed else config.parse_option(name, text)
+
+    return parse
+
+
+def setting_option(name: str, listed: bool = False) -> Any:
+    """A setting's option, spelled, shown, explained and parsed from its one description in config."""
+    s = config.SETTINGS[name]
+    metavar = "LIST" if listed else {int: INT, float: FLOAT}.get(s.kind, name.upper())
+    return typer.Option(
+        config.option(name), *s.aliases, metavar=metavar, help=s.help_text(listed), parser=setting_parser(name, listed)
+    )
+
+
 # Options shared by the commands that train; each is parsed and checked by config.
 Arch = Annotated[
     str | None,
     typer.Argument(
         metavar="ARCH",
         help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).",
+        parser=setting_parser("architecture"),
     ),
 ]
-
-
-def setting_option(name: str, listed: bool = False) -> Any:
-    """A setting's option, spelled, shown and explained from its one description in config."""
-    s = config.SETTINGS[name]
-    metavar = "LIST" if listed else {int: INT, float: FLOAT}.get(s.kind, name.upper())
-    return typer.Option(config.option(name), *s.aliases, metavar=metavar, help=s.help_text(listed))
-
-
-Length = Annotated[str | None, setting_option("length")]
-Neurons = Annotated[str | None, setting_option("neurons")]
-Epochs = Annotated[str | None, setting_option("epochs")]
+Archs = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="[ARCH]...", help="Framings (default: all).", parser=setting_parser("architecture")),
+]
+Length = Annotated[int | None, setting_option("length")]
+Neurons = Annotated[int | None, setting_option("neurons")]
+Epochs = Annotated[int | None, setting_option("epochs")]
 Cell = Annotated[str | None, setting_option("cell")]
-Layers = Annotated[str | None, setting_option("layers")]
-Seed = Annotated[str | None, setting_option("seed")]
+Layers = Annotated[int | None, setting_option("layers")]
+Seed = Annotated[int | None, setting_option("seed")]
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (as --progress none).")]
+
+
+def progress_mode(text: str) -> str:
+    if text.lower() not in progress.MODES:
+        raise config.InputError(
+            f"Invalid value for --progress: {config.shown(text)} (must be one of {', '.join(progress.MODES)})"
+        )
+    return text.lower()
+
+
 ProgressMode = Annotated[
     str,
     typer.Option(
         "--progress",
         metavar="MODE",
+        parser=progress_mode,
         help="On stderr: auto (a bar on a terminal, even with --json), lines (a line per phase or setting, for logs) or none.",
     ),
 ]
@@ -191,18 +218,13 @@ def options(
     """Train and compare the ways an LSTM can be framed to echo the sequence 0.0, 0.2, 0.4, ..."""
 
 
-def parse_options(flags: dict) -> dict:
-    """Typed values of the options given on the command line; None ones are left out."""
-    return {name: config.parse_option(name, text) for name, text in flags.items() if text is not None}
+def given(options: Mapping[str, Any]) -> dict:
+    """The options given on the command line (parsed and checked), without those left out."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
-def setting_options(arguments: dict) -> dict:
-    """The command's arguments that are settings (named as in config.SETTINGS), as typed."""
-    return {name: value for name, value in arguments.items() if name in config.SETTINGS}
-
-
-# What `with_setting_options` hands a command: {setting: text as typed, or None}.
-SettingOptions = Mapping[str, str | None]
+# What `with_setting_options` hands a command: {setting: its parsed value, or None}.
+SettingOptions = Mapping[str, Any]
 NO_OPTIONS: SettingOptions = MappingProxyType({})
 
 
@@ -221,7 +243,7 @@ def with_setting_options(listed: bool = False):
                 name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=None,
-                annotation=Annotated[str | None, setting_option(name, listed and config.SETTINGS[name].axis)],
+                annotation=Annotated[Any, setting_option(name, listed and config.SETTINGS[name].axis)],
             )
             for name in names
         ]
@@ -244,24 +266,22 @@ def with_setting_options(listed: bool = False):
 
 def one_seed_option(flags: dict) -> None:
     if flags.get("seed") is not None and flags.get("seeds") is not None:
-        raise config.InputError(
-            f"Invalid value for --seeds: {config.shown(flags['seeds'])} (give either --seed or --seeds, not both)"
-        )
+        raise config.InputError(f"Invalid value for --seed: {flags['seed']} (give either --seed or --seeds, not both)")
 
 
 def gather_settings(config_file: Path | None, flags: dict) -> tuple[dict, list[int] | None, dict[str, str]]:
-    """Config file, then command line (`flags`, as typed).
+    """Config file, then command line (`flags`, parsed).
 
     Returns the settings, the seed list (if any) and where each setting the
     file gave and the command line did not override came from, for errors.
     """
     one_seed_option(flags)
-    given = parse_options(flags)
+    options = given(flags)
     settings = config.load(config_file) if config_file is not None else {}
-    origins = {name: str(config_file) for name in settings if name not in given}
-    if "seed" in given:
+    origins = {name: str(config_file) for name in settings if name not in options}
+    if "seed" in options:
         settings.pop("seeds", None)  # a seed on the command line overrides the file's seeds
-    settings.update(given)
+    settings.update(options)
     return settings, settings.pop("seeds", None), origins
 
 
@@ -290,12 +310,6 @@ def print_json(document) -> None:
     print(json.dumps(document, ensure_ascii=not utf8))
 
 
-def progress_mode_or_fail(mode: str, quiet: bool) -> str:
-    if mode.lower() not in progress.MODES:
-        fail(f"Invalid value for --progress: {config.shown(mode)} (must be one of {', '.join(progress.MODES)})")
-    return "none" if quiet else mode.lower()
-
-
 def training_reporter(display, label: str, experiment: config.Experiment):
     """Callbacks for the runner that move one bar over the epochs and name the phase."""
     prefix = f"{label}: " if label else ""
@@ -312,7 +326,7 @@ def training_reporter(display, label: str, experiment: config.Experiment):
 
 def chosen_framings(names: list[str] | None) -> list:
     """The framings named on the command line, in that order and each once, or all of them."""
-    chosen = [architectures.get(parse_options({"architecture": n})["architecture"]) for n in names or []]
+    chosen = [architectures.get(name) for name in names or []]
     return list(dict.fromkeys(chosen)) or list(architectures.REGISTRY)
 
 
@@ -335,7 +349,7 @@ def run(
     progress_mode: ProgressMode = "auto",
 ):
     """Train one framing on the echo sequence (or another task) and show what it learned."""
-    mode = progress_mode_or_fail(progress_mode, quiet)
+    mode = "none" if quiet else progress_mode
     settings, seed_list, origins = gather_settings(config_file, {"architecture": architecture, **settings})
     experiment = checked_experiment(settings, origins, models=len(seed_list) if seed_list else 1)
     plot_file = checked_plot(plot_file)
@@ -380,9 +394,7 @@ def run(
 @app.command(cls=Command)
 @with_setting_options()
 def compare(
-    names: Annotated[
-        list[str] | None, typer.Argument(metavar="[ARCH]...", help="Framings to compare (default: all).")
-    ] = None,
+    names: Archs = None,
     settings: SettingOptions = NO_OPTIONS,
     per_seed: PerSeed = False,
     require_echo: RequireEcho = False,
@@ -393,7 +405,7 @@ def compare(
     progress_mode: ProgressMode = "auto",
 ):
     """Train several framings (all, or those named) on the same settings and show them side by side."""
-    mode = progress_mode_or_fail(progress_mode, quiet)
+    mode = "none" if quiet else progress_mode
     framings = chosen_framings(names)
     settings, seed_list, origins = gather_settings(config_file, dict(settings))
     # Every framing keeps its own default epochs and batch size unless they are given.
@@ -429,6 +441,7 @@ def compare(
 @app.command("sweep", cls=Command)
 @with_setting_options(listed=True)
 def sweep_command(
+    # One word holding a list; parsed here, since Typer's help would show a parsed argument's type as <Any>.
     architecture: Annotated[str | None, typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
     settings: SettingOptions = NO_OPTIONS,
     out: Annotated[
@@ -447,13 +460,16 @@ def sweep_command(
     progress_mode: ProgressMode = "auto",
 ):
     """Train every combination of the given settings, once per seed, in one process."""
-    mode = progress_mode_or_fail(progress_mode, quiet)
-    flags = {"architecture": architecture, **settings}
+    mode = "none" if quiet else progress_mode
+    framings = grid.parse_option("architecture", architecture) if architecture is not None else None
+    flags = {"architecture": framings, **settings}
     one_seed_option(flags)
     axes = grid.load(config_file) if config_file is not None else {}
-    given = {name: grid.parse_option(name, text) for name, text in flags.items() if text is not None}
-    origins = {name: str(config_file) for name in axes if name not in given}
-    axes.update(given)
+    options = given(flags)
+    if "seed" in options:
+        options["seed"] = [options["seed"]]  # a list, as every sweep setting (and a file's seed) is
+    origins = {name: str(config_file) for name in axes if name not in options}
+    axes.update(options)
     seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
     points = grid.points(axes, len(seed_list), origins)
     for point in points:
@@ -513,8 +529,8 @@ def explain_command(
     """Answer a question about the framings by computing it: timedistributed."""
     if topic.lower() != "timedistributed":
         fail(f"Invalid value for TOPIC: {topic!r} (must be timedistributed)")
-    given = parse_options({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
-    e = checked_experiment({**given, "architecture": "many-to-many"}, {})
+    options = given({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
+    e = checked_experiment({**options, "architecture": "many-to-many"}, {})
     from lstm_echo import explain  # builds Keras models: TensorFlow
 
     answer = explain.timedistributed(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)
@@ -526,9 +542,7 @@ def explain_command(
 
 @app.command(cls=Command)
 def params(
-    names: Annotated[
-        list[str] | None, typer.Argument(metavar="[ARCH]...", help="Framings to show (default: all).")
-    ] = None,
+    names: Archs = None,
     length: Length = None,
     neurons: Neurons = None,
     cell: Cell = None,
@@ -536,11 +550,11 @@ def params(
     as_json: Json = False,
 ):
     """Show the parameter arithmetic of every layer, with these numbers filled in."""
-    given = {**config.DEFAULTS, **parse_options(setting_options(locals()))}
-    kind, depth = CELLS[given["cell"].lower()], given["layers"]
+    values = {**config.DEFAULTS, **given({"length": length, "neurons": neurons, "cell": cell, "layers": layers})}
+    kind, depth = CELLS[values["cell"].lower()], values["layers"]
     framings = chosen_framings(names)
-    steps = given["length"]
-    units = given.get("neurons", steps)
+    steps = values["length"]
+    units = values.get("neurons", steps)
     if as_json:
         print_json([report.params_json(framing, steps, units, kind, depth) for framing in framings])
         return
@@ -555,7 +569,7 @@ def list_architectures(
     as_json: Json = False,
 ):
     """List the framings with their aliases, data shapes, layers and defaults."""
-    steps = parse_options({"length": length}).get("length", config.DEFAULTS["length"])
+    steps = cast(int, config.DEFAULTS["length"]) if length is None else length
     descriptions = [report.describe(framing, steps) for framing in architectures.REGISTRY]
     if as_json:
         print_json(descriptions)

@@ -30,9 +30,11 @@ from lstm_echo import architectures, seeds, tasks
 from lstm_echo.layers import CELLS
 
 
-class InputError(ValueError):
+class InputError(Exception):
     """Input that cannot be used (an option, a config file or key, an output path, a size);
-    its message is one line for the user, naming where the value came from."""
+    its message is one line for the user, naming where the value came from.
+
+    Not a ValueError: the command-line parser would catch that and replace the message."""
 
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes '٣' and '5_000'

@@ -145,6 +145,13 @@ BAD_INPUTS = [
     (["run", "m2m", "--config", "missing.toml"], "--config", "missing.toml"),
     (["run", "m2m", "--bogus"], "--bogus", "--bogus"),
     (["run"], "architecture", "ARCH"),
+    (["run", "m2m", "--seed", "1", "--seeds", "3"], "--seed", "1"),
+    (["run", "m2m", "--progress", "loud"], "--progress", "'loud'"),
+    (["compare", "m2m", "m2x"], "ARCH", "'m2x'"),
+    (["sweep", "m2m", "--length", "5,0"], "--length", "'5,0'"),
+    (["sweep", "m2m", "--seeds", "3", "--seed", "2"], "--seed", "2"),
+    (["explain", "timedistributed", "--epochs", "1.5"], "--epochs", "'1.5'"),
+    (["architectures", "--length", "-1"], "--length", "'-1'"),
 ]
 
 
