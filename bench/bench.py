@@ -64,11 +64,11 @@ def engine_fit(layers, x, y, seeds, e):
     )
 
 
-def bench_framing(name, repeats, n_seeds):
+def bench_architecture(name, repeats, n_seeds):
     e = config.resolve({"architecture": name})
-    framing = architectures.get(name)
+    arch = architectures.get(name)
     sequence = data.echo_sequence(e.length)
-    x, y = framing.frame(sequence, sequence)
+    x, y = arch.frame(sequence, sequence)
     layers = runner.network_layers(e)
     expected = data.flatten(y)
 
@@ -120,13 +120,13 @@ def main():
     args = parser.parse_args()
 
     # The tutorial's three experiments.
-    framings = [bench_framing(a.name, args.repeats, args.seeds) for a in architectures.REGISTRY[:3]]
+    results = [bench_architecture(a.name, args.repeats, args.seeds) for a in architectures.REGISTRY[:3]]
 
     print(
-        f"{'framing':<13} {'keras fit':>10} {'engine':>8} {'(train)':>8} {'a/b':>7} "
+        f"{'architecture':<13} {'keras fit':>10} {'engine':>8} {'(train)':>8} {'a/b':>7} "
         f"{args.seeds:>4} seeds {'c/b':>5}  final loss keras / engine   echo keras / engine / seeds"
     )
-    for r in framings:
+    for r in results:
         print(
             f"{r['architecture']:<13} {r['keras_fit_seconds']:>9.2f}s {r['engine_seconds']:>7.2f}s "
             f"{r['engine_train_seconds']:>7.3f}s {r['speedup_vs_keras']:>6.1f}x {r['seeds_seconds']:>9.2f}s "
@@ -138,7 +138,7 @@ def main():
         print(f"{c['command']:<30} {c['wall_seconds']:.2f}s wall")
     if args.json:
         with open(args.json + ".tmp", "w") as out:
-            json.dump({"framings": framings, "commands": commands, "repeats": args.repeats}, out, indent=2)
+            json.dump({"architectures": results, "commands": commands, "repeats": args.repeats}, out, indent=2)
         os.replace(args.json + ".tmp", args.json)
 
 

@@ -1,1 +1,1 @@
-"""lstm-echo: how the framing of a sequence problem shapes an LSTM."""
+"""lstm-echo: how the way a sequence problem is framed shapes an LSTM."""

@@ -155,13 +155,13 @@ Arch = Annotated[
     str | None,
     typer.Argument(
         metavar="ARCH",
-        help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).",
+        help="An architecture: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ... (see `lstm-echo architectures`).",
         parser=setting_parser("architecture"),
     ),
 ]
 Archs = Annotated[
     list[str] | None,
-    typer.Argument(metavar="[ARCH]...", help="Framings (default: all).", parser=setting_parser("architecture")),
+    typer.Argument(metavar="[ARCH]...", help="Architectures (default: all).", parser=setting_parser("architecture")),
 ]
 Length = Annotated[int | None, setting_option("length")]
 Neurons = Annotated[int | None, setting_option("neurons")]
@@ -229,7 +229,7 @@ NO_OPTIONS: SettingOptions = MappingProxyType({})
 
 
 def with_setting_options(listed: bool = False):
-    """Give a command an option for every setting but the framing, from the settings' one description.
+    """Give a command an option for every setting but the architecture, from the settings' one description.
 
     Typer reads the options from the signature, so the `settings` parameter is
     replaced there by one option per setting; the command receives them
@@ -324,8 +324,8 @@ def training_reporter(display, label: str, experiment: config.Experiment):
     return {"on_progress": on_progress, "on_phase": on_phase}
 
 
-def chosen_framings(names: list[str] | None) -> list:
-    """The framings named on the command line, in that order and each once, or all of them."""
+def chosen_architectures(names: list[str] | None) -> list:
+    """The architectures named on the command line, in that order and each once, or all of them."""
     chosen = [architectures.get(name) for name in names or []]
     return list(dict.fromkeys(chosen)) or list(architectures.REGISTRY)
 
@@ -348,7 +348,7 @@ def run(
     quiet: Quiet = False,
     progress_mode: ProgressMode = "auto",
 ):
-    """Train one framing on the echo sequence (or another task) and show what it learned."""
+    """Train one architecture on the echo sequence (or another task) and show what it learned."""
     mode = "none" if quiet else progress_mode
     settings, seed_list, origins = gather_settings(config_file, {"architecture": architecture, **settings})
     experiment = checked_experiment(settings, origins, models=len(seed_list) if seed_list else 1)
@@ -356,8 +356,8 @@ def run(
 
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
-        framing = architectures.get(experiment.architecture)
-        data = report.data_line(framing, experiment.length, CELLS[experiment.cell])
+        arch = architectures.get(experiment.architecture)
+        data = report.data_line(arch, experiment.length, CELLS[experiment.cell])
         show(report.model_summary(report.settings_title(experiment, seed_list), layer_table, data))
 
     with progress.display(mode, stderr) as display:
@@ -404,13 +404,13 @@ def compare(
     quiet: Quiet = False,
     progress_mode: ProgressMode = "auto",
 ):
-    """Train several framings (all, or those named) on the same settings and show them side by side."""
+    """Train several architectures (all, or those named) on the same settings and show them side by side."""
     mode = "none" if quiet else progress_mode
-    framings = chosen_framings(names)
+    chosen = chosen_architectures(names)
     settings, seed_list, origins = gather_settings(config_file, dict(settings))
-    # Every framing keeps its own default epochs and batch size unless they are given.
+    # Every architecture keeps its own default epochs and batch size unless they are given.
     models = len(seed_list) if seed_list else 1
-    experiments = [checked_experiment({**settings, "architecture": f.name}, origins, models) for f in framings]
+    experiments = [checked_experiment({**settings, "architecture": f.name}, origins, models) for f in chosen]
     seed_list = seed_list or [experiments[0].seed]
     plot_file = checked_plot(plot_file)
 
@@ -419,7 +419,7 @@ def compare(
             runner.run_seeds(e, seed_list, **training_reporter(display, e.architecture, e)) for e in experiments
         ]
     e = experiments[0]
-    title = report.compare_title(e, seed_list, every=len(framings) == len(architectures.REGISTRY))
+    title = report.compare_title(e, seed_list, every=len(chosen) == len(architectures.REGISTRY))
     if plot_file is not None:
         curves = {
             r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes
@@ -442,7 +442,9 @@ def compare(
 @with_setting_options(listed=True)
 def sweep_command(
     # One word holding a list; parsed here, since Typer's help would show a parsed argument's type as <Any>.
-    architecture: Annotated[str | None, typer.Argument(metavar="ARCH", help="A framing, or a list: m2o,m2m.")] = None,
+    architecture: Annotated[
+        str | None, typer.Argument(metavar="ARCH", help="An architecture, or a list: m2o,m2m.")
+    ] = None,
     settings: SettingOptions = NO_OPTIONS,
     out: Annotated[
         Path | None, typer.Option(help="Record every run to FILE.jsonl or FILE.csv; re-running skips what it holds.")
@@ -461,8 +463,8 @@ def sweep_command(
 ):
     """Train every combination of the given settings, once per seed, in one process."""
     mode = "none" if quiet else progress_mode
-    framings = grid.parse_option("architecture", architecture) if architecture is not None else None
-    flags = {"architecture": framings, **settings}
+    names = grid.parse_option("architecture", architecture) if architecture is not None else None
+    flags = {"architecture": names, **settings}
     one_seed_option(flags)
     axes = grid.load(config_file) if config_file is not None else {}
     options = given(flags)
@@ -526,7 +528,7 @@ def explain_command(
     seed: Seed = None,
     as_json: Json = False,
 ):
-    """Answer a question about the framings by computing it: timedistributed."""
+    """Answer a question about the architectures by computing it: timedistributed."""
     if topic.lower() != "timedistributed":
         fail(f"Invalid value for TOPIC: {topic!r} (must be timedistributed)")
     options = given({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
@@ -552,14 +554,14 @@ def params(
     """Show the parameter arithmetic of every layer, with these numbers filled in."""
     values = {**config.DEFAULTS, **given({"length": length, "neurons": neurons, "cell": cell, "layers": layers})}
     kind, depth = CELLS[values["cell"].lower()], values["layers"]
-    framings = chosen_framings(names)
+    chosen = chosen_architectures(names)
     steps = values["length"]
     units = values.get("neurons", steps)
     if as_json:
-        print_json([report.params_json(framing, steps, units, kind, depth) for framing in framings])
+        print_json([report.params_json(arch, steps, units, kind, depth) for arch in chosen])
         return
-    for framing in framings:
-        show(report.params_table(framing, steps, units, kind, depth))
+    for arch in chosen:
+        show(report.params_table(arch, steps, units, kind, depth))
     show(report.params_notes(kind))
 
 
@@ -568,9 +570,9 @@ def list_architectures(
     length: Length = None,
     as_json: Json = False,
 ):
-    """List the framings with their aliases, data shapes, layers and defaults."""
+    """List the architectures with their aliases, data shapes, layers and defaults."""
     steps = cast(int, config.DEFAULTS["length"]) if length is None else length
-    descriptions = [report.describe(framing, steps) for framing in architectures.REGISTRY]
+    descriptions = [report.describe(arch, steps) for arch in architectures.REGISTRY]
     if as_json:
         print_json(descriptions)
         return

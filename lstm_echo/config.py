@@ -1,6 +1,6 @@
 """Experiment: the one typed record of a run's settings, and TOML loading.
 
-Settings come from the framing's defaults, then a config file, then the
+Settings come from the architecture's defaults, then a config file, then the
 command line; each later source overrides the earlier. Every value is checked
 where it enters, so an error can name the file and key or the option.
 
@@ -10,8 +10,8 @@ where it enters, so an error can name the file and key or the option.
     layers = 1                      # stacked recurrent layers
     length = 5                      # steps in the sequence
     neurons = 5                     # units per recurrent layer (default: length)
-    epochs = 1000                   # default: the framing's
-    batch_size = 1                  # default: the framing's
+    epochs = 1000                   # default: the architecture's
+    batch_size = 1                  # default: the architecture's
     learning_rate = 0.001           # Adam
     seed = 0
     seeds = "0-19"                  # instead of seed: a count, a range or a list
@@ -69,13 +69,13 @@ def positive_number(value):
 
 def architecture_check(value):
     if not isinstance(value, str):
-        return "must be a string naming a framing"
+        return "must be a string naming an architecture"
     try:
         architectures.get(value)
     except architectures.UnknownArchitecture:
         hint = did_you_mean(value, architectures.names())
         if hint:
-            return "is not a framing" + hint
+            return "is not an architecture" + hint
         return (
             "must be one of "
             + ", ".join(a.name for a in architectures.REGISTRY)
@@ -124,7 +124,7 @@ class Setting:
     check: Callable[[object], str | None]  # why a value is wrong, or None
     help: str  # the option's help, without its default
     label: str  # the column header in tables
-    default: object = None  # None: the framing or another setting decides
+    default: object = None  # None: the architecture or another setting decides
     default_text: str = ""  # the default as the help states it
     axis: bool = True  # a sweep may vary it
     aliases: tuple[str, ...] = ()  # other spellings on the command line
@@ -146,12 +146,12 @@ def described(**description) -> Any:
 # estimated in `budget`).
 @dataclass(frozen=True)
 class Experiment:
-    """Every setting of one training run: one framing, one seed."""
+    """Every setting of one training run: one architecture, one seed."""
 
     architecture: str = described(
         check=architecture_check,
-        label="Framing",
-        help="A framing: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ...",
+        label="Architecture",
+        help="An architecture: one-to-one (o2o), many-to-one (m2o), many-to-many (m2m), ...",
     )
     task: str = described(
         check=task_check,
@@ -170,10 +170,10 @@ class Experiment:
         aliases=("--units",),
     )
     epochs: int = described(
-        check=whole_number(1, 1_000_000), label="Epochs", default_text="the framing's", help="Training epochs"
+        check=whole_number(1, 1_000_000), label="Epochs", default_text="the architecture's", help="Training epochs"
     )
     batch_size: int = described(
-        check=whole_number(1, 1_000_000), label="Batch", default_text="the framing's", help="Samples per update"
+        check=whole_number(1, 1_000_000), label="Batch", default_text="the architecture's", help="Samples per update"
     )
     learning_rate: float = described(
         check=positive_number, label="LR", default=0.001, help="Adam's learning rate", aliases=("--lr",)
@@ -293,7 +293,7 @@ def load(path: Path) -> dict:
 
 
 def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment:
-    """Fill what `settings` leaves open from the framing's defaults and check the whole.
+    """Fill what `settings` leaves open from the architecture's defaults and check the whole.
 
     A `seeds` entry is not part of one experiment; the caller runs one per seed.
     `origins` names the config file of each setting that came from one, so that
@@ -303,23 +303,23 @@ def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment
         raise InputError(
             f"Missing architecture: give ARCH ({', '.join(a.name for a in architectures.REGISTRY)}) or a --config that names one"
         )
-    framing = architectures.get(settings["architecture"])
+    arch = architectures.get(settings["architecture"])
     values = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None and k != "seeds"}}
     length = values["length"]
     values.setdefault("neurons", length)
-    values.setdefault("epochs", framing.default_epochs)
-    values.setdefault("batch_size", framing.default_batch_size(length))
-    values["architecture"] = framing.name
+    values.setdefault("epochs", arch.default_epochs)
+    values.setdefault("batch_size", arch.default_batch_size(length))
+    values["architecture"] = arch.name
     task = tasks.parse(values["task"])
     values["task"] = task.label
     values["cell"] = values["cell"].lower()
     if task.delay >= length:
         raise invalid("task", task.label, f"a delay must be shorter than the length, {length}", origins)
     batch = values["batch_size"]
-    if framing.stateful and batch != 1:
-        raise invalid("batch_size", batch, f"{framing.name} feeds one step per batch: it must be 1", origins)
-    samples = framing.samples(length)
+    if arch.stateful and batch != 1:
+        raise invalid("batch_size", batch, f"{arch.name} feeds one step per batch: it must be 1", origins)
+    samples = arch.samples(length)
     if batch > samples:
         plural = "s" if samples > 1 else ""
-        raise invalid("batch_size", batch, f"{framing.name} at length {length} has {samples} sample{plural}", origins)
+        raise invalid("batch_size", batch, f"{arch.name} at length {length} has {samples} sample{plural}", origins)
     return Experiment(**values)

@@ -1,4 +1,4 @@
-"""The input sequence and the array shapes each framing trains on (numpy only).
+"""The input sequence and the array shapes each architecture trains on (numpy only).
 
     echo_sequence(5)          -> [0.0, 0.2, 0.4, 0.6, 0.8]
     one_to_one(x, y)    X (5, 1, 1)   y (5, 1)      five samples of one step
@@ -31,9 +31,9 @@ def many_to_many(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def flatten(predictions: np.ndarray) -> np.ndarray:
-    """Predictions shaped like a framing's y, back to one value per step.
+    """Predictions shaped like an architecture's y, back to one value per step.
 
-    Every framing keeps the steps in order along its flattened y, so a plain
+    Every architecture keeps the steps in order along its flattened y, so a plain
     row-major ravel recovers the sequence.
     """
     return np.asarray(predictions).reshape(-1)

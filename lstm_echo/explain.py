@@ -1,4 +1,4 @@
-"""Computed answers to the questions the framings raise, starting with the most asked:
+"""Computed answers to the questions the architectures raise, starting with the most asked:
 is `TimeDistributed(Dense(1))` any different from a plain `Dense(1)` on a 3-D input?
 
 Both are built as real Keras models, given the same weights (a many-to-many
@@ -26,8 +26,8 @@ def timedistributed(length: int, neurons: int, epochs: int, seed: int) -> dict:
     sequence = data.echo_sequence(length)
     x, _ = many_to_many.ARCHITECTURE.frame(sequence, sequence)
     sides = {}
-    for name, framing in (("time_distributed", many_to_many.ARCHITECTURE), ("dense", many_to_many_dense.ARCHITECTURE)):
-        layers = framing.layers(length, neurons)
+    for name, arch in (("time_distributed", many_to_many.ARCHITECTURE), ("dense", many_to_many_dense.ARCHITECTURE)):
+        layers = arch.layers(length, neurons)
         model = keras_model.build(layers)
         model.set_weights(trained)
         sides[name] = {

@@ -1,6 +1,6 @@
 """Grids of settings for sweeps: lists and ranges per option, and their cartesian product.
 
-    ARCH m2o,m2m          two framings
+    ARCH m2o,m2m          two architectures
     --length 5,10,20      three lengths
     --neurons 4-6         4, 5 and 6 (integer options only; both ends included)
     --learning-rate 0.001,0.01
@@ -122,7 +122,7 @@ def load(path) -> dict:
 def points(grid: dict, seed_count: int = 1, origins: dict[str, str] | None = None) -> list[Experiment]:
     """One resolved experiment per point of the grid, seeds aside (the caller runs those).
 
-    Points that resolve to the same experiment (the framing's default spelled
+    Points that resolve to the same experiment (the architecture's default spelled
     out, say) are kept once. A grid of more than MAX_RUNS runs is refused
     before any point is built.
     """

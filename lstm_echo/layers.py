@@ -1,6 +1,6 @@
 """Plain descriptions of a network's layers.
 
-A framing declares its layers once as `LayerSpec`s. Many readers share them:
+An architecture declares its layers once as `LayerSpec`s. Many readers share them:
 `params` does the arithmetic, `keras_model` builds the Keras model,
 `initializers` draws the first weights, `network` runs the engine's forward
 pass and `budget` sizes a run. Tests hold them against Keras so they cannot

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.text import Text
 
 from lstm_echo import architectures, cells, config, seeds
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
 from lstm_echo.plot import sparkline
@@ -67,9 +67,9 @@ def layer_label(spec: LayerSpec) -> str:
     return f"TimeDistributed({dense})" if spec.time_distributed else dense
 
 
-def data_line(framing: Architecture, length: int, cell: str) -> Text:
-    """`X (1, 5, 1) -> y (1, 5, 1): one sample; ...`: the shapes the framing trains on."""
-    d = describe(framing, length, cell)
+def data_line(arch: Architecture, length: int, cell: str) -> Text:
+    """`X (1, 5, 1) -> y (1, 5, 1): one sample; ...`: the shapes the architecture trains on."""
+    d = describe(arch, length, cell)
     return Text(f"X {shape_text(d['x_shape'])} → y {shape_text(d['y_shape'])}: {d['description']}")
 
 
@@ -87,9 +87,9 @@ def model_summary(title: str, rows: list[dict], data: Text) -> Group:
     return Group(Text(title, style="bold"), data, table)
 
 
-def params_table(framing: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> Group:
+def params_table(arch: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> Group:
     """Every layer's formula, the formula with these numbers, and the result."""
-    rows = layer_rows(framing.layers(length, neurons, cell, depth))
+    rows = layer_rows(arch.layers(length, neurons, cell, depth))
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Layer")
     table.add_column("Output shape")
@@ -106,7 +106,7 @@ def params_table(framing: Architecture, length: int, neurons: int, cell: str = L
     total = sum(row["params"] for row in rows)
     sum_text = " + ".join(f"{row['params']:,}" for row in rows) + f" = {total:,}"
     table.add_row("Total", "", sum_text, f"{total:,}", style="bold")
-    title = f"{framing.name}: length {length}, neurons {neurons}" + (f", {depth} layers" if depth > 1 else "")
+    title = f"{arch.name}: length {length}, neurons {neurons}" + (f", {depth} layers" if depth > 1 else "")
     return Group(Text(title, style="bold"), table)
 
 
@@ -125,10 +125,10 @@ def worked(row: dict) -> str:
     return f"{row['substituted']} = {row['params']:,}"
 
 
-def params_json(framing: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> dict:
-    rows = layer_rows(framing.layers(length, neurons, cell, depth))
+def params_json(arch: Architecture, length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> dict:
+    rows = layer_rows(arch.layers(length, neurons, cell, depth))
     return {
-        "architecture": framing.name,
+        "architecture": arch.name,
         "length": length,
         "neurons": neurons,
         "cell": cell,
@@ -138,29 +138,29 @@ def params_json(framing: Architecture, length: int, neurons: int, cell: str = LS
     }
 
 
-def describe(framing: Architecture, length: int, cell: str = LSTM) -> dict:
-    """A framing's names, shapes, layers and defaults at one sequence length, with `cell` layers."""
+def describe(arch: Architecture, length: int, cell: str = LSTM) -> dict:
+    """An architecture's names, shapes, layers and defaults at one sequence length, with `cell` layers."""
     sequence = echo_sequence(length)
-    x, y = framing.frame(sequence, sequence)
+    x, y = arch.frame(sequence, sequence)
     return {
-        "name": framing.name,
-        "aliases": list(framing.aliases),
-        "description": framing.description.format(cell=cells.BY_KIND[cell].label),
+        "name": arch.name,
+        "aliases": list(arch.aliases),
+        "description": arch.description.format(cell=cells.BY_KIND[cell].label),
         "x_shape": list(x.shape),
         "y_shape": list(y.shape),
-        "layers": [layer_label(spec) for spec in framing.layers(length, length)],
-        "default_epochs": framing.default_epochs,
-        "default_batch_size": framing.default_batch_size(length),
+        "layers": [layer_label(spec) for spec in arch.layers(length, length)],
+        "default_epochs": arch.default_epochs,
+        "default_batch_size": arch.default_batch_size(length),
     }
 
 
 def architectures_table(descriptions: list[dict], length: int) -> Group:
     table = Table(
-        title=f"Framings of the echo problem (length {length}, neurons = length)",
+        title=f"Architectures of the echo problem (length {length}, neurons = length)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    for column in ("Framing", "Data", "Layers", "Epochs", "Batch"):
+    for column in ("Architecture", "Data", "Layers", "Epochs", "Batch"):
         table.add_column(column)
     for d in descriptions:
         table.add_row(
@@ -251,16 +251,16 @@ def learned_style(runs_learned: int, runs: int) -> str:
 
 
 def seeds_table(run_rows: list[dict]) -> Group:
-    """A row per run; with the framing first when the runs are of several."""
-    framings = len({row["architecture"] for row in run_rows}) > 1
+    """A row per run; with the architecture first when the runs are of several."""
+    several = len({row["architecture"] for row in run_rows}) > 1
     table = Table(box=box.SIMPLE_HEAD)
-    if framings:
-        table.add_column("Framing", no_wrap=True)
+    if several:
+        table.add_column("Architecture", no_wrap=True)
     for column in ("Seed", "Final loss", "Steps correct", "Max error", "Learned"):
         table.add_column(column, justify="right")
     for row in run_rows:
         table.add_row(
-            *([row["architecture"]] if framings else []),
+            *([row["architecture"]] if several else []),
             str(row["seed"]),
             loss_text(row["final_loss"]),
             f"{row['steps_correct']}/{row['steps']}",
@@ -319,16 +319,16 @@ def settings_title(e: config.Experiment, seed_list: list[int] | None) -> str:
 
 
 def compare_title(e: config.Experiment, seed_list: list[int], every: bool) -> str:
-    which = "All framings" if every else "Framings"
+    which = "All architectures" if every else "Architectures"
     return f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
 
 
 def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Group:
-    """One row per framing: its size, its settings, and how its seed (or seeds) did."""
+    """One row per architecture: its size, its settings, and how its seed (or seeds) did."""
     many = summaries[0]["runs"] > 1
     loss_columns = ("Median loss", "Worst loss") if many else ("Final loss", "Steps correct")
     table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("Framing", no_wrap=True)
+    table.add_column("Architecture", no_wrap=True)
     for column in ("Params", "Epochs", "Batch", *loss_columns, "Learned", "s/run"):
         table.add_column(column, justify="right")
     for s in summaries:
@@ -350,7 +350,7 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
 
 
 def compare_takeaway(summaries: list[dict]) -> Text:
-    """One sentence computed from the rows: which framings learned the task, most and least often."""
+    """One sentence computed from the rows: which architectures learned the task, most and least often."""
     yes, no = verdict_words(summaries[0]["task"])
     if summaries[0]["runs"] == 1:
         learned = ", ".join(s["architecture"] for s in summaries if s["runs_learned"]) or "none"
@@ -364,9 +364,9 @@ def compare_takeaway(summaries: list[dict]) -> Text:
         return ", ".join(s["architecture"] for s in members) + f" in {k}/{n} seeds ({rate:.0%})"
 
     if rates == [0]:
-        return Text(f"No framing {yes} in any seed.")
+        return Text(f"No architecture {yes} in any seed.")
     if len(rates) == 1:
-        return Text(f"Every framing {yes} equally often: {group(rates[0])}.")
+        return Text(f"Every architecture {yes} equally often: {group(rates[0])}.")
     return Text(f"Most often {yes}: {group(rates[0])}; least often: {group(rates[-1])}.")
 
 

@@ -39,8 +39,8 @@ class RunResult:
 
 def network_layers(experiment: Experiment) -> list[LayerSpec]:
     """The layer specs of the network `experiment` trains."""
-    framing = architectures.get(experiment.architecture)
-    return framing.layers(experiment.length, experiment.neurons, CELLS[experiment.cell], experiment.layers)
+    arch = architectures.get(experiment.architecture)
+    return arch.layers(experiment.length, experiment.neurons, CELLS[experiment.cell], experiment.layers)
 
 
 def layer_rows(layers) -> list[dict]:
@@ -72,9 +72,9 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
     """
     on_phase = on_phase or (lambda phase: None)
     started = time.perf_counter()
-    framing = architectures.get(experiment.architecture)
+    arch = architectures.get(experiment.architecture)
     inputs, targets = tasks.parse(experiment.task).data(experiment.length)
-    x, y = framing.frame(inputs, targets)
+    x, y = arch.frame(inputs, targets)
     expected = data.flatten(y)
     layers = network_layers(experiment)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]

@@ -4,9 +4,9 @@
     delay:K   y[t] = x[t - K], 0.0 for t < K   needs the last K inputs
     reverse   y[t] = x[length - 1 - t]         needs the whole sequence first
 
-A framing that cannot see what a task needs still trains on it. It may
+An architecture that cannot see what a task needs still trains on it. It may
 memorise the one fixed training sequence all the same (plain one-to-one learns
-delay:1 in 5000 epochs), so the verdict shows how readily a framing learns a
+delay:1 in 5000 epochs), so the verdict shows how readily an architecture learns a
 task, not whether it could ever.
 """
 

@@ -21,10 +21,10 @@ def test_unknown_name_lists_the_choices():
     [("one-to-one", 1000, 8, 8), ("many-to-one", 500, 1, 1), ("many-to-many", 1000, 1, 1)],
 )
 def test_tutorial_defaults(name, epochs, batch, samples):
-    framing = architectures.get(name)
-    assert framing.default_epochs == epochs
-    assert framing.default_batch_size(8) == batch
-    assert framing.samples(8) == samples
+    arch = architectures.get(name)
+    assert arch.default_epochs == epochs
+    assert arch.default_batch_size(8) == batch
+    assert arch.samples(8) == samples
 
 
 def test_names_are_unique():

@@ -100,7 +100,7 @@ def test_params_shows_the_arithmetic():
         assert text in result.stdout
 
 
-def test_params_json_for_chosen_framings():
+def test_params_json_for_chosen_architectures():
     result = invoke("params", "m2m", "o2o", "--length", "10", "--neurons", "3", "--json")
     doc = json.loads(result.stdout)
     assert [d["architecture"] for d in doc] == ["many-to-many", "one-to-one"]
@@ -108,7 +108,7 @@ def test_params_json_for_chosen_framings():
     assert doc[0]["layers"][1]["output_shape"] == [None, 10, 1]
 
 
-def test_architectures_lists_every_framing():
+def test_architectures_lists_every_architecture():
     result = invoke("architectures", "--length", "7")
     assert result.exit_code == 0
     for text in (

@@ -9,7 +9,7 @@ def write(tmp_path, text, name="exp.toml"):
     return path
 
 
-def test_defaults_follow_the_framing():
+def test_defaults_follow_the_architecture():
     e = config.resolve({"architecture": "o2o", "length": 8})
     assert (e.architecture, e.neurons, e.epochs, e.batch_size, e.learning_rate, e.seed) == (
         "one-to-one",

@@ -23,7 +23,7 @@ def test_echo_sequence_rejects_empty():
         ("many-to-many", (1, 7, 1), (1, 7, 1)),
     ],
 )
-def test_each_framing_shapes_the_data(name, x_shape, y_shape):
+def test_each_architecture_shapes_the_data(name, x_shape, y_shape):
     seq = data.echo_sequence(7)
     x, y = architectures.get(name).frame(seq, seq)
     assert x.shape == x_shape and y.shape == y_shape

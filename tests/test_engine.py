@@ -11,10 +11,10 @@ from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 
 
 def setup(name, length=5, neurons=5, seed=0, cell=LSTM, depth=1, task="echo"):
-    framing = architectures.get(name)
+    arch = architectures.get(name)
     inputs, targets = tasks.parse(task).data(length)
-    x, y = framing.frame(inputs, targets)
-    layers = framing.layers(length, neurons, cell, depth)
+    x, y = arch.frame(inputs, targets)
+    layers = arch.layers(length, neurons, cell, depth)
     return layers, x, y, initial_weights(layers, seed)
 
 

@@ -64,7 +64,7 @@ def test_compare_narrows_and_reports_per_seed():
     result = invoke("compare", "m2m", "o2o", "--epochs", "3", "--seeds", "2", "--per-seed", "--require-echo")
     assert result.exit_code == 3  # three epochs learn nothing
     assert "Per seed" in result.stdout and "many-to-one" not in result.stdout
-    assert "No framing echoed in any seed." in result.stdout and "many-to-many" in result.stdout
+    assert "No architecture echoed in any seed." in result.stdout and "many-to-many" in result.stdout
 
 
 def test_compare_ends_with_a_computed_sentence():

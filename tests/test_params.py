@@ -23,17 +23,17 @@ def check_against_keras(layers):
     model.set_weights(initializers.initial_weights(layers, seed=0))
 
 
-@pytest.mark.parametrize("framing", architectures.REGISTRY, ids=lambda f: f.name)
+@pytest.mark.parametrize("arch", architectures.REGISTRY, ids=lambda f: f.name)
 @pytest.mark.parametrize("length, neurons", GRID)
-def test_counts_and_shapes_match_keras(framing, length, neurons):
-    check_against_keras(framing.layers(length, neurons))
+def test_counts_and_shapes_match_keras(arch, length, neurons):
+    check_against_keras(arch.layers(length, neurons))
 
 
-@pytest.mark.parametrize("framing", architectures.REGISTRY, ids=lambda f: f.name)
+@pytest.mark.parametrize("arch", architectures.REGISTRY, ids=lambda f: f.name)
 @pytest.mark.parametrize("cell", CELLS.values())
 @pytest.mark.parametrize("length, neurons, depth", [(3, 2, 1), (6, 7, 2), (4, 4, 3)])
-def test_every_cell_and_depth_matches_keras(framing, cell, length, neurons, depth):
-    check_against_keras(framing.layers(length, neurons, cell, depth))
+def test_every_cell_and_depth_matches_keras(arch, cell, length, neurons, depth):
+    check_against_keras(arch.layers(length, neurons, cell, depth))
 
 
 def test_cell_formulas():

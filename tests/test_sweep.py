@@ -119,18 +119,18 @@ def test_empty_grid_in_a_config_is_an_error(tmp_path):
     assert result.exit_code == 2 and "empty list" in result.stderr
 
 
-def test_compare_covers_every_framing():
+def test_compare_covers_every_architecture():
     result = invoke("compare", "--epochs", "5", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert [f["architecture"] for f in doc["summary"]] == [a.name for a in architectures.REGISTRY]
     assert [r["architecture"] for r in doc["runs"]] == [a.name for a in architectures.REGISTRY]
     assert all(f["epochs"] == 5 for f in doc["summary"])
-    # Each framing keeps its own default batch size.
+    # Each architecture keeps its own default batch size.
     assert [f["batch_size"] for f in doc["summary"]] == [a.default_batch_size(5) for a in architectures.REGISTRY]
     table = invoke("compare", "--epochs", "5", "--seeds", "3")
-    for framing in architectures.REGISTRY:
-        assert framing.name in table.stdout
+    for arch in architectures.REGISTRY:
+        assert arch.name in table.stdout
     assert "Median loss" in table.stdout and "/3" in table.stdout
 
 

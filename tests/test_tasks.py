@@ -1,4 +1,4 @@
-"""Tasks beyond the echo, the framings that can learn them, and the computed TimeDistributed answer."""
+"""Tasks beyond the echo, the architectures that can learn them, and the computed TimeDistributed answer."""
 
 import json
 from pathlib import Path
@@ -35,7 +35,7 @@ def test_unknown_tasks(text):
         ({"architecture": "stateful", "batch_size": 2}, "--batch-size: 2 (stateful feeds one step per batch"),
     ],
 )
-def test_settings_a_task_or_framing_cannot_use(settings, message):
+def test_settings_a_task_or_architecture_cannot_use(settings, message):
     with pytest.raises(config.InputError) as raised:
         config.resolve(settings)
     assert message in str(raised.value)

@@ -1,4 +1,4 @@
-"""The registry of framings. A new framing is one module and one line below."""
+"""The registry of architectures. A new architecture is one module and one line below."""
 
 from lstm_echo.architectures import (
     encoder_decoder,
@@ -8,7 +8,7 @@ from lstm_echo.architectures import (
     one_to_one,
     stateful,
 )
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 
 REGISTRY: tuple[Architecture, ...] = (
     one_to_one.ARCHITECTURE,
@@ -30,7 +30,7 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Architecture:
-    """The framing called `name` or one of its aliases, in any case."""
+    """The architecture called `name` or one of its aliases, in any case."""
     name = name.lower()
     for architecture in REGISTRY:
         if name == architecture.name or name in architecture.aliases:

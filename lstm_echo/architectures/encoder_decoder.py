@@ -6,11 +6,11 @@ X (1, length, 1) -> LSTM(n) -> (None, n) -> RepeatVector(length) -> (None, lengt
 
 The decoder sees only the encoder's summary, so every output can depend on
 any input step: it learns `reverse` from what it read, where a step-by-step
-framing can only memorise the positions of the one sequence it trains on.
+architecture can only memorise the positions of the one sequence it trains on.
 """
 
 from lstm_echo import data
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, REPEAT, LayerSpec, recurrent_stack
 
 

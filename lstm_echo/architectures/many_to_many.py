@@ -5,7 +5,7 @@ X (1, length, 1) -> LSTM(n, return_sequences) -> (None, length, n)
 """
 
 from lstm_echo import data
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 

@@ -9,7 +9,7 @@ given the same weights, the same outputs (`lstm-echo explain timedistributed`).
 """
 
 from lstm_echo import data
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 

@@ -7,7 +7,7 @@ needs a separate weight from every unit to every output step.
 """
 
 from lstm_echo import data
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 

@@ -4,7 +4,7 @@ X (length, 1, 1) -> LSTM(n) -> (None, n) -> Dense(1) -> (None, 1), y (length, 1)
 """
 
 from lstm_echo import data
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 

@@ -9,7 +9,7 @@ input follows which in the one sequence it trains on (and needs far more epochs)
 """
 
 from lstm_echo import data
-from lstm_echo.architectures.framing import Architecture
+from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 

@@ -1,4 +1,4 @@
-"""What a framing declares: its names, data shapes, layers and defaults."""
+"""What an architecture declares: its names, data shapes, layers and defaults."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,13 +17,13 @@ class LayerBuilder(Protocol):
 class Architecture:
     """One way of framing a sequence problem for a recurrent network.
 
-    frame: (inputs, targets), one value per step -> (X, y) in this framing's shapes.
+    frame: (inputs, targets), one value per step -> (X, y) in this architecture's shapes.
     layers: (length, neurons, cell, depth) -> the layer specs, with `depth`
-        stacked recurrent layers of kind `cell` where the framing has one.
-    default_batch_size: length -> the batch size the framing trains with by default.
+        stacked recurrent layers of kind `cell` where the architecture has one.
+    default_batch_size: length -> the batch size the architecture trains with by default.
     stateful: samples are fed in order, one per batch, and the recurrent state
         carries from each to the next within an epoch (reset between epochs).
-    description: one line on the framing; `{cell}` stands for the recurrent
+    description: one line on the architecture; `{cell}` stands for the recurrent
         layer's class (LSTM, GRU, SimpleRNN).
     position: what one value of the flattened y is, as the predictions table
         names its rows: a time step, a sample of one step, or an output unit.
