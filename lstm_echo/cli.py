@@ -24,10 +24,11 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
-from lstm_echo import architectures, budget, config, grid, plot, progress, report, rows, runner, sweep
+from lstm_echo import architectures, budget, config, grid, plot, progress, report, rows, runner, saved_model, sweep
 from lstm_echo import seeds as seeds_module
 from lstm_echo.layers import CELLS
 from lstm_echo.results_file import ResultsFile, ResultsWriteError
+from lstm_echo.verdict import judge
 
 STARTED = time.perf_counter()
 # BadParameter derives from the usage error class that Typer's parser raises for
@@ -203,6 +204,17 @@ Plot = Annotated[
 ]
 
 
+SaveModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--save-model",
+        metavar="FILE.keras",
+        help="Save the trained network as a Keras model, for `lstm-echo predict` or keras.saving.load_model "
+        "(with --seeds: the best seed, by held-out echo rate, else by loss).",
+    ),
+]
+
+
 def show_version(asked: bool) -> None:
     if asked:
         print(f"lstm-echo {importlib.metadata.version('lstm-echo')}")
@@ -330,6 +342,16 @@ def chosen_architectures(names: list[str] | None) -> list:
     return list(dict.fromkeys(chosen)) or list(architectures.REGISTRY)
 
 
+def save_best(path: Path, results: list[runner.RunResult]) -> runner.RunResult:
+    """Save the best of `results` as a Keras model at `path`; a write that fails leaves nothing behind (exit 1)."""
+    best = runner.best(results)
+    try:
+        saved_model.save(path, runner.network_layers(best.experiment), best.weights, best.experiment)
+    except OSError as error:
+        fail(f"could not write {path}: {error.strerror or error}", code=1)
+    return best
+
+
 def wall_seconds() -> float:
     """Seconds since the command started, TensorFlow's import included."""
     return time.perf_counter() - STARTED
@@ -344,6 +366,7 @@ def run(
     require_echo: RequireEcho = False,
     config_file: ConfigFile = None,
     plot_file: Plot = None,
+    save_model: SaveModel = None,
     as_json: Json = False,
     quiet: Quiet = False,
     progress_mode: ProgressMode = "auto",
@@ -353,11 +376,12 @@ def run(
     settings, seed_list, origins = gather_settings(config_file, {"architecture": architecture, **settings})
     experiment = checked_experiment(settings, origins, models=len(seed_list) if seed_list else 1)
     plot_file = checked_plot(plot_file)
+    save_path = saved_model.check_path(save_model) if save_model is not None else None
 
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
         arch = architectures.get(experiment.architecture)
-        data = report.data_line(arch, experiment.length, CELLS[experiment.cell])
+        data = report.data_line(arch, experiment)
         show(report.model_summary(report.settings_title(experiment, seed_list), layer_table, data))
 
     with progress.display(mode, stderr) as display:
@@ -373,13 +397,15 @@ def run(
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
         save_plot(plot_file, curves, report.settings_title(experiment, seed_list))
+    saved = save_best(save_path, results) if save_path is not None else None
     run_rows = [rows.run_row(r, with_history=per_seed or not seed_list) for r in results]
     summary = rows.aggregate(run_rows)
     if as_json:
         first = results[0]
         timings = {**first.timings, "wall_seconds": wall_seconds()}
         values = {name: [rows.float32_value(v) for v in getattr(first, name)] for name in ("inputs", "expected")}
-        print_json({**rows.document(run_rows), **values, "network": first.layers, "timings": timings})
+        extra = {"saved_model": {"path": str(save_path), "seed": saved.experiment.seed}} if saved else {}
+        print_json({**rows.document(run_rows), **values, "network": first.layers, "timings": timings, **extra})
     elif seed_list:
         if per_seed:
             show(report.seeds_table(run_rows))
@@ -387,6 +413,8 @@ def run(
     else:
         show(report.predictions_table(results[0]))
         show(report.verdict_line(results[0], wall_seconds()))
+    if saved is not None and not as_json:
+        show(report.saved_line(save_path, saved, several=len(results) > 1))
     if require_echo and not all(row["learned"] for row in run_rows):
         raise typer.Exit(NOT_ECHOED)
 
@@ -577,6 +605,47 @@ def list_architectures(
         print_json(descriptions)
         return
     show(report.architectures_table(descriptions, steps))
+
+
+@app.command(cls=Command, context_settings={"ignore_unknown_options": True})
+def predict(
+    model: Annotated[Path, typer.Argument(metavar="MODEL", help="A FILE.keras written by run --save-model.")],
+    values: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="VALUES...",
+            help="The input sequence, one value per step (0.0 to 0.9 for a model trained on --sequences).",
+        ),
+    ] = None,
+    as_json: Json = False,
+):
+    """Run a saved model on a sequence you type; it knows its architecture, task and length."""
+    experiment = saved_model.metadata(model)["experiment"]
+    inputs = saved_model.parse_values(values or [], experiment.length)
+    unseen = saved_model.off_grid(inputs) if experiment.sequences is not None else []
+    if unseen:
+        print(
+            f"Warning: {', '.join(cast(list, values)[i] for i in unseen)} "
+            "not on the grid 0.0, 0.1, ..., 0.9 the model was trained on",
+            file=sys.stderr,
+        )
+    targets, predictions = saved_model.predict(model, experiment, inputs)
+    verdict = judge(targets, predictions)
+    if as_json:
+        print_json(
+            {
+                "model": str(model),
+                **{name: getattr(experiment, name) for name in ("architecture", "task", "cell", "length", "seed")},
+                "inputs": [rows.float32_value(v) for v in inputs],
+                "expected": [rows.float32_value(v) for v in targets],
+                "predictions": [rows.float32_value(v) for v in predictions],
+                "learned": verdict.learned,
+                "steps_correct": verdict.steps_correct,
+                "tolerance": verdict.tolerance,
+            }
+        )
+        return
+    show(report.predict_report(model, experiment, inputs, targets, predictions, verdict))
 
 
 SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE

@@ -15,12 +15,16 @@ where it enters, so an error can name the file and key or the option.
     learning_rate = 0.001           # Adam
     seed = 0
     seeds = "0-19"                  # instead of seed: a count, a range or a list
+    sequences = 1000                # random training sequences instead of the fixed one
+    test_sequences = 100            # held out, with sequences
+    data_seed = 0                   # seeds the sequences, apart from the weights
 """
 
 import difflib
 import math
 import re
 import tomllib
+import typing
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -141,6 +145,12 @@ def described(**description) -> Any:
     return field(metadata=description)
 
 
+MAX_SEQUENCES = 1_000_000  # per set; the memory check refuses what would not fit anyway
+TEST_SEQUENCES = 100
+# With a data set, many samples per epoch: minibatches of this size, and fewer epochs.
+DATA_BATCH_SIZE, DATA_EPOCHS = 32, 100
+
+
 # The largest whole numbers are far past what a lesson or a sweep needs, and small
 # enough that the arrays a run builds fit in memory (each run's memory is then
 # estimated in `budget`).
@@ -185,9 +195,32 @@ class Experiment:
         axis=False,
         help="Seed of the initial weights and shuffling",
     )
+    sequences: int | None = described(
+        check=whole_number(1, MAX_SEQUENCES),
+        label="Sequences",
+        default_text="none: the one fixed sequence",
+        help="Train on this many random sequences of values 0.0-0.9 and judge on held-out ones",
+    )
+    test_sequences: int | None = described(
+        check=whole_number(1, MAX_SEQUENCES),
+        label="Test",
+        default_text=f"{TEST_SEQUENCES} with --sequences",
+        help="Held-out sequences the verdict is judged on, none of them trained on",
+    )
+    data_seed: int = described(
+        check=whole_number(0, seeds.MAX_SEED),
+        label="Data seed",
+        default=0,
+        help="Seed of the random sequences (every model seed sees the same data)",
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def value_type(annotation) -> type:
+    """`int` for `int` and for `int | None` (a setting that may be left to a default)."""
+    return cast(type, next((t for t in typing.get_args(annotation) if t is not type(None)), annotation))
 
 
 SEEDS = Setting(
@@ -199,10 +232,12 @@ SEEDS = Setting(
     help="Train once per seed, all together: a count (10: seeds 0-9), one seed (7,), a list (3,7,11) or a range (0-19)",
 )
 SETTINGS: dict[str, Setting] = {
-    **{f.name: Setting(f.name, cast(type, f.type), **f.metadata) for f in fields(Experiment)},
+    **{f.name: Setting(f.name, value_type(f.type), **f.metadata) for f in fields(Experiment)},
     SEEDS.name: SEEDS,
 }
 DEFAULTS = {name: s.default for name, s in SETTINGS.items() if s.default is not None}
+# Settings that may stay unset (typed `X | None`): without --sequences, no data set.
+LEFT_OPEN = {f.name: None for f in fields(Experiment) if type(None) in typing.get_args(f.type)}
 AXES = tuple(name for name, s in SETTINGS.items() if s.axis)  # what a sweep may vary, in table order
 
 
@@ -292,6 +327,33 @@ def load(path: Path) -> dict:
     return settings
 
 
+DATA_SETTINGS = ("sequences", "test_sequences", "data_seed")
+
+
+def inert(settings: dict) -> set[str]:
+    """The settings that change nothing in this run: those of a data set, when it trains on the fixed sequence."""
+    return set(DATA_SETTINGS) if settings.get("sequences") is None else set()
+
+
+def distinct_sequences(length: int) -> int:
+    """How many different sequences of `length` values the one-decimal grid makes (10 per step)."""
+    return 10 ** min(length, 20)  # past 20 steps, far more than MAX_SEQUENCES either way
+
+
+def check_data_set(values: dict, origins: dict[str, str] | None) -> None:
+    """Give a data set its held-out size, and refuse one the grid cannot make of distinct sequences."""
+    values.setdefault("test_sequences", TEST_SEQUENCES)
+    length, wanted = values["length"], values["sequences"] + values["test_sequences"]
+    if wanted > distinct_sequences(length):
+        raise invalid(
+            "sequences",
+            values["sequences"],
+            f"at length {length} there are only {distinct_sequences(length):,} distinct sequences, "
+            f"fewer than {values['sequences']:,} to train on and {values['test_sequences']:,} held out",
+            origins,
+        )
+
+
 def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment:
     """Fill what `settings` leaves open from the architecture's defaults and check the whole.
 
@@ -307,9 +369,16 @@ def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment
     values = {**DEFAULTS, **{k: v for k, v in settings.items() if v is not None and k != "seeds"}}
     length = values["length"]
     values.setdefault("neurons", length)
+    values["architecture"] = arch.name
+    if "sequences" in values:
+        check_data_set(values, origins)
+        samples = arch.samples(length, values["sequences"])
+        values.setdefault("epochs", DATA_EPOCHS)
+        values.setdefault("batch_size", 1 if arch.stateful else min(DATA_BATCH_SIZE, samples))
+    elif "test_sequences" in values:
+        raise invalid("test_sequences", values["test_sequences"], "it needs --sequences", origins)
     values.setdefault("epochs", arch.default_epochs)
     values.setdefault("batch_size", arch.default_batch_size(length))
-    values["architecture"] = arch.name
     task = tasks.parse(values["task"])
     values["task"] = task.label
     values["cell"] = values["cell"].lower()
@@ -318,8 +387,8 @@ def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment
     batch = values["batch_size"]
     if arch.stateful and batch != 1:
         raise invalid("batch_size", batch, f"{arch.name} feeds one step per batch: it must be 1", origins)
-    samples = arch.samples(length)
+    samples = arch.samples(length, values.get("sequences", 1))
     if batch > samples:
         plural = "s" if samples > 1 else ""
         raise invalid("batch_size", batch, f"{arch.name} at length {length} has {samples} sample{plural}", origins)
-    return Experiment(**values)
+    return Experiment(**{**LEFT_OPEN, **values})

@@ -1,14 +1,26 @@
-"""The input sequence and the array shapes each architecture trains on (numpy only).
+"""The input sequences and the array shapes each architecture trains on (numpy only).
+
+By default a run trains on one fixed sequence, `i / length`:
 
     echo_sequence(5)          -> [0.0, 0.2, 0.4, 0.6, 0.8]
-    one_to_one(x, y)    X (5, 1, 1)   y (5, 1)      five samples of one step
-    many_to_one(x, y)   X (1, 5, 1)   y (1, 5)      one sample, a vector out
-    many_to_many(x, y)  X (1, 5, 1)   y (1, 5, 1)   one sample, a value per step
+
+With `--sequences N` it trains on N random sequences of values on the
+one-decimal grid 0.0, 0.1, ..., 0.9 and is judged on others held out
+(`held_out`). Either way the inputs are (sequences, length) (one sequence
+may be given as a vector) and each architecture frames them:
+
+    one_to_one(x, y)    X (N * length, 1, 1)   y (N * length, 1)   a sample per step
+    many_to_one(x, y)   X (N, length, 1)       y (N, length)       a sample per sequence, a vector out
+    many_to_many(x, y)  X (N, length, 1)       y (N, length, 1)    a sample per sequence, a value per step
 
 `x` and `y` are the inputs and targets, one value per step (see `tasks`).
 """
 
 import numpy as np
+
+from lstm_echo.seeds import DATA_STREAM, generator
+
+GRID_VALUES = 10  # 0.0, 0.1, ..., 0.9
 
 
 def echo_sequence(length: int) -> np.ndarray:
@@ -18,22 +30,52 @@ def echo_sequence(length: int) -> np.ndarray:
     return (np.arange(length, dtype=np.float64) / length).astype(np.float32)
 
 
+def distinct_rows(rng: np.random.Generator, count: int, length: int) -> np.ndarray:
+    """`count` different rows of `length` grid digits (0-9), in the order they were drawn.
+
+    Draws in rounds and keeps each row's first appearance, so a set that is
+    nearly the whole grid (length 2, 190 of 100 rows) still ends.
+    """
+    rows = np.empty((0, length), dtype=np.int8)
+    while len(rows) < count:
+        drawn = rng.integers(0, GRID_VALUES, size=(2 * (count - len(rows)) + 16, length), dtype=np.int8)
+        merged = np.concatenate([rows, drawn])
+        _, first = np.unique(merged, axis=0, return_index=True)
+        rows = merged[np.sort(first)]
+    return rows[:count]
+
+
+def held_out(sequences: int, test_sequences: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test): random sequences on the one-decimal grid, no test sequence among the training ones.
+
+    The caller has checked that the grid holds that many distinct sequences.
+    """
+    digits = distinct_rows(generator(seed, DATA_STREAM), sequences + test_sequences, length)
+    values = (digits / GRID_VALUES).astype(np.float32)
+    return values[:sequences], values[sequences:]
+
+
 def one_to_one(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return x.reshape(len(x), 1, 1), y.reshape(len(y), 1)
+    return x.reshape(-1, 1, 1), y.reshape(-1, 1)
 
 
 def many_to_one(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return x.reshape(1, len(x), 1), y.reshape(1, len(y))
+    return np.atleast_2d(x)[..., None], np.atleast_2d(y).copy()
 
 
 def many_to_many(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return x.reshape(1, len(x), 1), y.reshape(1, len(y), 1)
+    return np.atleast_2d(x)[..., None], np.atleast_2d(y)[..., None]
 
 
 def flatten(predictions: np.ndarray) -> np.ndarray:
-    """Predictions shaped like an architecture's y, back to one value per step.
+    """Predictions shaped like an architecture's y, back to one value per step, sequence after sequence."""
+    return np.asarray(predictions).reshape(-1)
+
+
+def per_sequence(predictions: np.ndarray, length: int) -> np.ndarray:
+    """Predictions shaped like an architecture's y, back to (sequences, length).
 
     Every architecture keeps the steps in order along its flattened y, so a plain
-    row-major ravel recovers the sequence.
+    row-major reshape recovers the sequences.
     """
-    return np.asarray(predictions).reshape(-1)
+    return np.asarray(predictions).reshape(-1, length)

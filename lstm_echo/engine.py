@@ -11,8 +11,8 @@ Minibatches smaller than the data set are reshuffled every epoch, as Keras'
 `fit` does, from a generator of each model's own seed; a last, smaller batch
 is padded and masked so every step has the same shape. A network with stateful
 layers instead takes its samples in order, and each batch starts from the
-state the previous one ended in (zeros at the start of an epoch), as a Keras
-stateful layer does.
+state the previous one ended in, as a Keras stateful layer does; the state is
+zeroed where a new sequence starts (with one sequence: at each epoch).
 """
 
 import functools
@@ -67,6 +67,7 @@ class Trained:
     weights: list[np.ndarray]  # Keras order, each with a leading model axis
     history: np.ndarray  # (epochs_run, M): each epoch's loss, averaged over its samples
     predictions: np.ndarray  # (M, *y.shape) on the data in its original order
+    test_predictions: np.ndarray | None  # (M, *y_test.shape) on the held-out data, if any
     epochs_run: int
     compile_seconds: float
     train_seconds: float
@@ -96,8 +97,11 @@ def zero_states(layers, models, batch_size: int) -> list[tuple]:
 
 
 @functools.cache
-def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int):
-    """A compiled function that trains for up to `chunk` epochs per call."""
+def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int, sequence_steps: int):
+    """A compiled function that trains for up to `chunk` epochs per call.
+
+    `sequence_steps`: for stateful layers, the samples of one sequence; the state restarts after them.
+    """
     steps = math.ceil(samples / batch_size)
     in_data = tf.constant(np.arange(steps * batch_size) < samples, dtype=tf.float32)
     stateful = is_stateful(layers)
@@ -112,9 +116,13 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
                 idx = tf.squeeze(tf.slice(orders, [0, loop.epoch, batch.step * batch_size], [-1, 1, batch_size]), 1)
                 mask = tf.slice(in_data, [batch.step * batch_size], [batch_size])
                 x_batch, y_batch = tf.gather(x, idx), tf.gather(y, idx)
+                states = batch.states
+                if stateful:
+                    fresh = tf.equal(tf.math.floormod(batch.step * batch_size, sequence_steps), 0)
+                    states = [tuple(tf.where(fresh, tf.zeros_like(t), t) for t in state) for state in states]
                 with tf.GradientTape() as tape:
                     tape.watch(adam_state.weights)
-                    out, finals = forward(layers, adam_state.weights, x_batch, batch.states if stateful else None)
+                    out, finals = forward(layers, adam_state.weights, x_batch, states if stateful else None)
                     error = tf.square(out - y_batch)
                     per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
                     loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
@@ -122,7 +130,6 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
                 grads = tape.gradient(summed, adam_state.weights)
                 iteration = adam_state.iteration + 1.0
                 weights, m, v = adam(adam_state.weights, grads, adam_state.m, adam_state.v, iteration, learning_rate)
-                states = batch.states
                 if stateful:
                     # The next batch starts where this one ended; no gradient flows back across batches.
                     states = [tuple(tf.stop_gradient(t) for t in final) for final in finals]
@@ -152,19 +159,23 @@ def compiled_forward(layers: tuple[LayerSpec, ...]):
     return run
 
 
-def predict(layers: tuple[LayerSpec, ...], weights, x) -> tf.Tensor:
+def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | None = None) -> tf.Tensor:
     """Every model's output on `x`, (M, samples, ...).
 
-    A stateful network sees the samples one by one, in order, from a zero state.
+    A stateful network sees each sequence's `sequence_steps` samples in order,
+    from a zero state; the sequences are independent, so they run side by side.
     """
     run = compiled_forward(tuple(layers))
     if not is_stateful(layers):
         return run(weights, x, [])[0]
-    states, outputs = zero_states(layers, tf.shape(weights[0])[0], 1), []
-    for i in range(x.shape[0]):
-        out, states = run(weights, x[i : i + 1], states)
+    steps = sequence_steps or x.shape[0]
+    streams = tf.reshape(x, (-1, steps, *x.shape[1:]))  # (sequences, steps, 1, 1)
+    states, outputs = zero_states(layers, tf.shape(weights[0])[0], streams.shape[0]), []
+    for t in range(steps):
+        out, states = run(weights, streams[:, t], states)
         outputs.append(out)
-    return tf.concat(outputs, axis=1)
+    per_stream = tf.stack(outputs, axis=2)  # (M, sequences, steps, ...)
+    return tf.reshape(per_stream, tf.concat([tf.shape(per_stream)[:1], [-1], tf.shape(per_stream)[3:]], 0))
 
 
 def epoch_orders(
@@ -195,12 +206,19 @@ def train(
     learning_rate: float,
     on_progress: ProgressCallback | None = None,
     on_compiled: Callable[[], None] | None = None,
+    sequence_steps: int | None = None,
+    x_test: np.ndarray | None = None,
 ) -> Trained:
-    """Train len(seeds) models, whose `initial` weights are stacked on axis 0."""
+    """Train len(seeds) models, whose `initial` weights are stacked on axis 0.
+
+    `sequence_steps`: the samples of one sequence, where a stateful network's state restarts
+    (default: all of them, one sequence). `x_test`: held-out data to predict once trained.
+    """
     specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
     chunk = max(1, math.ceil(epochs / PROGRESS_UPDATES))
-    run = compiled_chunk(specs, samples, batch_size, chunk)
+    steps = sequence_steps or samples
+    run = compiled_chunk(specs, samples, batch_size, chunk, steps)
     shufflers = [generator(seed, SHUFFLE_STREAM) for seed in seeds]
 
     weights = [tf.constant(w, dtype=tf.float32) for w in initial]
@@ -232,12 +250,14 @@ def train(
         if not np.isfinite(history[-1][-1]).any():
             break  # every model has diverged: nothing left to learn
     train_seconds = time.perf_counter() - started
-    predictions = predict(specs, weights, x_t).numpy()
+    predictions = predict(specs, weights, x_t, steps).numpy()
+    test_predictions = None if x_test is None else predict(specs, weights, tf.constant(x_test), steps).numpy()
 
     return Trained(
         weights=[w.numpy() for w in weights],
         history=np.concatenate(history) if history else np.zeros((0, len(seeds)), np.float32),
         predictions=predictions,
+        test_predictions=test_predictions,
         epochs_run=done,
         compile_seconds=compile_seconds,
         train_seconds=train_seconds,

@@ -4,11 +4,13 @@ The engine never trains this model; tests compare its parameter counts, output
 shapes and predictions with ours, and `bench/` times its `fit` as the baseline.
 """
 
+# isort: off
+from lstm_echo.quiet_tf import tf  # noqa: F401  (first: TensorFlow starts quietly before Keras imports it)
 import keras
 
+# isort: on
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import DENSE, REPEAT, LayerSpec
-from lstm_echo.quiet_tf import tf  # noqa: F401  (imported first, quietly, for Keras' backend)
 
 
 def keras_layer(spec: LayerSpec) -> keras.layers.Layer:
@@ -22,13 +24,14 @@ def keras_layer(spec: LayerSpec) -> keras.layers.Layer:
     return keras.layers.TimeDistributed(dense) if spec.time_distributed else dense
 
 
-def build(layers: list[LayerSpec], learning_rate: float = 0.001) -> keras.Model:
-    """A compiled `Sequential` (Adam, mean squared error) for one sample shape."""
+def build(layers: list[LayerSpec], learning_rate: float = 0.001, compiled: bool = True) -> keras.Model:
+    """A `Sequential` for one sample shape, compiled for training (Adam, mean squared error) unless not `compiled`."""
     first = layers[0]
     if first.batch is None:
         inputs = keras.Input(shape=(first.steps, first.inputs))
     else:
         inputs = keras.Input(batch_shape=(first.batch, first.steps, first.inputs))
     model = keras.Sequential([inputs, *map(keras_layer, layers)])
-    model.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam(learning_rate))
+    if compiled:
+        model.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam(learning_rate))
     return model

@@ -8,10 +8,11 @@ from rich.text import Text
 from lstm_echo import architectures, cells, config, seeds
 from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.data import echo_sequence
-from lstm_echo.layers import LSTM, REPEAT, TYPE_LABELS, LayerSpec
+from lstm_echo.layers import CELLS, LSTM, REPEAT, TYPE_LABELS, LayerSpec
 from lstm_echo.plot import sparkline
 from lstm_echo.rows import seeds_label
 from lstm_echo.runner import RunResult, layer_rows
+from lstm_echo.verdict import LEARNED_ECHO_RATE, Verdict
 
 
 class Table(table.Table):
@@ -67,10 +68,17 @@ def layer_label(spec: LayerSpec) -> str:
     return f"TimeDistributed({dense})" if spec.time_distributed else dense
 
 
-def data_line(arch: Architecture, length: int, cell: str) -> Text:
+def data_line(arch: Architecture, e: config.Experiment) -> Text:
     """`X (1, 5, 1) -> y (1, 5, 1): one sample; ...`: the shapes the architecture trains on."""
-    d = describe(arch, length, cell)
-    return Text(f"X {shape_text(d['x_shape'])} → y {shape_text(d['y_shape'])}: {d['description']}")
+    d = describe(arch, e.length, CELLS[e.cell])
+    if e.sequences is None:
+        return Text(f"X {shape_text(d['x_shape'])} → y {shape_text(d['y_shape'])}: {d['description']}")
+    zeros = np.zeros((e.sequences, e.length), dtype=np.float32)
+    x, y = arch.frame(zeros, zeros)
+    return Text(
+        f"X {shape_text(x.shape)} → y {shape_text(y.shape)}: {plural(e.sequences, 'random sequence')} "
+        f"(data seed {e.data_seed}), {e.test_sequences:,} more held out; {d['description'].split('; ', 1)[-1]}"
+    )
 
 
 def model_summary(title: str, rows: list[dict], data: Text) -> Group:
@@ -176,12 +184,19 @@ def architectures_table(descriptions: list[dict], length: int) -> Group:
 
 def predictions_table(result: RunResult) -> Group:
     """Every step's prediction and error, marked ✓ when within the verdict's tolerance."""
-    tolerance = result.verdict.tolerance
+    if result.test is not None:
+        return held_out_table(result)
+    e = result.experiment
+    return steps_table(e.architecture, result.inputs, result.expected, result.predictions, result.verdict.tolerance)
+
+
+def steps_table(architecture: str, inputs, expected, predictions, tolerance: float) -> Group:
+    """A row per step of one sequence: input, target, prediction, error and ✓ or ✗."""
     table = Table(box=box.SIMPLE_HEAD)
-    position = architectures.get(result.experiment.architecture).position
+    position = architectures.get(architecture).position
     for column in (position, "Input", "Expected", "Predicted", "Abs error", f"< {tolerance:g}"):
         table.add_column(column, justify="right")
-    for step, (given, want, got) in enumerate(zip(result.inputs, result.expected, result.predictions)):
+    for step, (given, want, got) in enumerate(zip(inputs, expected, predictions)):
         ok = abs(got - want) < tolerance
         table.add_row(
             str(step),
@@ -192,6 +207,41 @@ def predictions_table(result: RunResult) -> Group:
             Text("✓", style="green") if ok else Text("✗", style="bold red"),
         )
     return Group(Text("Predictions", style="bold"), table)
+
+
+SHOWN_STEPS = 12  # of a held-out sequence, so that its table fits 80 columns
+
+
+def held_out_table(result: RunResult) -> Group:
+    """A few held-out sequences, a row each for input, target and prediction, steps across."""
+    tolerance, length = result.verdict.tolerance, result.experiment.length
+    steps = min(length, SHOWN_STEPS)
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Sequence")
+    for step in range(steps):
+        table.add_column(str(step), justify="right")
+    if steps < length:
+        table.add_column("…")
+    values = [np.reshape(result.__dict__[name], (-1, length)) for name in ("inputs", "expected", "predictions")]
+    for number, (given, want, got) in enumerate(zip(*values)):
+        marks = [Text(f"{p:.2f}", style="green" if abs(p - w) < tolerance else "bold red") for p, w in zip(got, want)]
+        right = int(np.sum(np.abs(got - want) < tolerance))
+        table.add_row(f"#{number + 1} input", *(f"{v:.1f}" for v in given[:steps]))
+        table.add_row("target", *(f"{v:.1f}" for v in want[:steps]))
+        table.add_row(f"predicted ({right}/{length} ✓)", *marks[:steps], end_section=True)
+    title = f"Predictions on {plural(len(values[0]), 'held-out sequence')} (green: within {tolerance:g})"
+    return Group(Text(title, style="bold"), table)
+
+
+def scores_table(result: RunResult) -> Table:
+    """Training and held-out figures side by side: mean squared error and echo rate."""
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Data", "Sequences", "MSE", "Echo rate"):
+        table.add_column(column, justify="left" if column == "Data" else "right")
+    for name, v in (("train", result.train), ("test (held out)", result.test)):
+        if v is not None:
+            table.add_row(name, f"{v.sequences:,}", f"{v.mse:.3g}", f"{v.echo_rate:.1%}")
+    return table
 
 
 def loss_curve_line(history: list[float]) -> Text:
@@ -221,21 +271,47 @@ def hint(result: RunResult) -> str:
     return f"{step}; --seeds 20 shows how often this setting learns"
 
 
-def verdict_line(result: RunResult, wall_seconds: float) -> Text:
+def verdict_line(result: RunResult, wall_seconds: float) -> Group | Text:
     v = result.verdict
     word = verdict_words(result.experiment.task)
     head = Text(word[0] if v.learned else word[1], style="bold green" if v.learned else "bold red")
+    if result.test is not None:
+        text = head + Text(
+            f": {v.sequences_correct}/{v.sequences} held-out sequences ({v.echo_rate:.0%}) had every step "
+            f"within {v.tolerance:g}; learned means at least {LEARNED_ECHO_RATE:.0%}"
+        )
+        if not v.learned:
+            text += Text(f"\nhint: {hint(result)}")
+        return Group(scores_table(result), text + Text("\n") + run_figures(result, wall_seconds))
     text = head + Text(f": {v.steps_correct}/{v.steps} steps within {v.tolerance:g} of the target")
     if not v.learned:
         position = architectures.get(result.experiment.architecture).position.lower()
         text += Text(f"; worst: {position} {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
-    return (
-        text
-        + Text(
-            f"\nfinal loss {result.final_loss:.3g} (after the last update), max error {v.max_error:.4f}, "
-            f"trained {timing_text(result.timings, wall_seconds)}\n"
-        )
-        + loss_curve_line(result.loss_history)
+    return text + Text("\n") + run_figures(result, wall_seconds)
+
+
+def run_figures(result: RunResult, wall_seconds: float) -> Text:
+    """Final loss, worst error, timings and the loss curve."""
+    return Text(
+        f"final loss {result.final_loss:.3g} (after the last update), max error {result.verdict.max_error:.4f}, "
+        f"trained {timing_text(result.timings, wall_seconds)}\n"
+    ) + loss_curve_line(result.loss_history)
+
+
+def saved_line(path, result: RunResult, several: bool) -> Text:
+    which = f"seed {result.experiment.seed}" + (" (the best)" if several else "")
+    return Text(f"Saved the trained network ({which}) to {path}; try: lstm-echo predict {path} VALUES...")
+
+
+def predict_report(path, e: config.Experiment, inputs, targets, predictions, v: Verdict) -> Group:
+    """A saved model's output on one typed sequence, judged against its task."""
+    title = f"{path}: {e.architecture} ({network_text(e)}), task {e.task}, length {e.length}, seed {e.seed}"
+    word = verdict_words(e.task)
+    head = Text(word[0] if v.learned else word[1], style="bold green" if v.learned else "bold red")
+    return Group(
+        Text(title, style="bold"),
+        steps_table(e.architecture, inputs, targets, predictions, v.tolerance),
+        head + Text(f": {v.steps_correct}/{v.steps} steps within {v.tolerance:g} of the target"),
     )
 
 
@@ -256,14 +332,16 @@ def seeds_table(run_rows: list[dict]) -> Group:
     table = Table(box=box.SIMPLE_HEAD)
     if several:
         table.add_column("Architecture", no_wrap=True)
-    for column in ("Seed", "Final loss", "Steps correct", "Max error", "Learned"):
+    held_out = any(row["test"] is not None for row in run_rows)
+    correct = "Test echo" if held_out else "Steps correct"
+    for column in ("Seed", "Final loss", correct, "Max error", "Learned"):
         table.add_column(column, justify="right")
     for row in run_rows:
         table.add_row(
             *([row["architecture"]] if several else []),
             str(row["seed"]),
             loss_text(row["final_loss"]),
-            f"{row['steps_correct']}/{row['steps']}",
+            rate_text(row["test"]["echo_rate"]) if row["test"] else f"{row['steps_correct']}/{row['steps']}",
             "-" if row["max_error"] is None else f"{row['max_error']:.4f}",
             Text("✓ yes", style="green") if row["learned"] else Text("✗ no", style="red"),
         )
@@ -289,6 +367,8 @@ def seeds_summary(summary: dict, results: list[RunResult], wall_seconds: float) 
     line = Text(f"{word} in {learned_text(summary['runs_learned'], summary['runs'])} seeds", style="bold")
     if summary["median_final_loss"] is not None:
         line += Text(f"; final loss median {summary['median_final_loss']:.3g}, worst {summary['worst_final_loss']:.3g}")
+    if summary["median_test_echo_rate"] is not None:
+        line += Text(f"; held-out echo rate median {rate_text(summary['median_test_echo_rate'])}")
     if summary["diverged"]:
         line += Text(f"; {summary['diverged']} diverged", style="bold red")
     curve = seeds.median_curve([r.loss_history for r in results])
@@ -303,6 +383,10 @@ def loss_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.2e}"
 
 
+def rate_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
 def seeds_text(seed_list: list[int]) -> str:
     return f"seeds {seeds_label(seed_list)}" if len(seed_list) > 1 else f"seed {seed_list[0]}"
 
@@ -311,31 +395,46 @@ def network_text(e: config.Experiment) -> str:
     return f"{e.layers} × {e.cell}" if e.layers > 1 else e.cell
 
 
+def data_text(e: config.Experiment) -> str:
+    """`, 1000 sequences (100 held out, data seed 0)`, or nothing for the one fixed sequence."""
+    if e.sequences is None:
+        return ""
+    return f", {plural(e.sequences, 'sequence')} ({e.test_sequences:,} held out, data seed {e.data_seed})"
+
+
 def settings_title(e: config.Experiment, seed_list: list[int] | None) -> str:
     return (
         f"{e.architecture} ({network_text(e)}), task {e.task}: length {e.length}, neurons {e.neurons}, "
-        f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text(seed_list or [e.seed])}"
+        f"epochs {e.epochs}, batch {e.batch_size}, {seeds_text(seed_list or [e.seed])}{data_text(e)}"
     )
 
 
 def compare_title(e: config.Experiment, seed_list: list[int], every: bool) -> str:
     which = "All architectures" if every else "Architectures"
-    return f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}"
+    return f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}{data_text(e)}"
 
 
 def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Group:
     """One row per architecture: its size, its settings, and how its seed (or seeds) did."""
     many = summaries[0]["runs"] > 1
-    loss_columns = ("Median loss", "Worst loss") if many else ("Final loss", "Steps correct")
+    held_out = summaries[0]["median_test_echo_rate"] is not None
+    loss_columns = (
+        ("Median loss", "Worst loss") if many else ("Final loss", "Test echo" if held_out else "Steps correct")
+    )
+    if many and held_out:
+        loss_columns = ("Median loss", "Test echo")
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Architecture", no_wrap=True)
     for column in ("Params", "Epochs", "Batch", *loss_columns, "Learned", "s/run"):
         table.add_column(column, justify="right")
     for s in summaries:
+        row = next(r for r in run_rows if r["architecture"] == s["architecture"])
         if many:
-            losses = (loss_text(s["median_final_loss"]), loss_text(s["worst_final_loss"]))
+            second = rate_text(s["median_test_echo_rate"]) if held_out else loss_text(s["worst_final_loss"])
+            losses = (loss_text(s["median_final_loss"]), second)
+        elif held_out:
+            losses = (loss_text(row["final_loss"]), rate_text(row["test"]["echo_rate"]))
         else:
-            row = next(r for r in run_rows if r["architecture"] == s["architecture"])
             losses = (loss_text(row["final_loss"]), f"{row['steps_correct']}/{row['steps']}")
         table.add_row(
             s["architecture"],
@@ -378,6 +477,13 @@ def varying_axes(rows: list[dict]) -> list[str]:
     return [name for name in SWEEP_AXES if len({r[name] for r in rows}) > 1]
 
 
+def shared_text(rows: list[dict], varying: list[str]) -> str:
+    """`architecture many-to-many, task echo, ...`: the settings every row shares, but those that do nothing."""
+    first = rows[0]
+    shown = [n for n in SWEEP_AXES if n not in varying and n not in config.inert(first)]
+    return ", ".join(f"{SWEEP_AXES[n].lower()} {first[n]}" for n in shown)
+
+
 def setting_label(row: dict, varying: list[str]) -> str:
     return ", ".join(f"{SWEEP_AXES[name].lower()} {row[name]}" for name in varying) or row["architecture"]
 
@@ -385,11 +491,13 @@ def setting_label(row: dict, varying: list[str]) -> str:
 def sweep_table(rows: list[dict], runs: int) -> Group:
     """One row per setting of a sweep, over its seeds; settings shared by every row go in the title."""
     varying = varying_axes(rows)
-    shared = ", ".join(f"{SWEEP_AXES[n].lower()} {rows[0][n]}" for n in SWEEP_AXES if n not in varying)
+    shared = shared_text(rows, varying) if rows else ""
     table = Table(box=box.SIMPLE_HEAD)
     for name in varying:
         table.add_column(SWEEP_AXES[name], justify="left" if name == "architecture" else "right")
-    for column in ("Runs", "Learned", "Median loss", "Worst loss", "s/run"):
+    held_out = any(r["median_test_echo_rate"] is not None for r in rows)
+    last = "Test echo" if held_out else "Worst loss"
+    for column in ("Runs", "Learned", "Median loss", last, "s/run"):
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(
@@ -397,7 +505,7 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
             str(r["runs"]),
             Text(learned_text(r["runs_learned"], r["runs"]), style=learned_style(r["runs_learned"], r["runs"])),
             loss_text(r["median_final_loss"]),
-            loss_text(r["worst_final_loss"]),
+            rate_text(r["median_test_echo_rate"]) if held_out else loss_text(r["worst_final_loss"]),
             f"{r['median_seconds']:.3f}",
         )
     title = f"{plural(runs, 'run')}, {plural(len(rows), 'setting')}; {shared}" if rows else plural(runs, "run")

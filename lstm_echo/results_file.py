@@ -27,12 +27,19 @@ from pathlib import Path
 
 from lstm_echo import config
 from lstm_echo.config import Experiment, InputError
-from lstm_echo.rows import RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
+from lstm_echo.rows import RUN_COLUMNS, SCORE_FIELDS, SETTING_COLUMNS, checked_run_row
 
 FORMATS = (".jsonl", ".csv")
 # How every line the tool writes begins; a torn line that begins so is ours.
 JSONL_START = '{"architecture": "'
-CSV_HEADER = ",".join(RUN_COLUMNS)
+# A CSV has no objects: `train` and `test` become columns `train.mse`, `train.echo_rate`, ...
+OBJECT_COLUMNS = ("train", "test")
+CSV_COLUMNS = tuple(
+    column
+    for name in RUN_COLUMNS
+    for column in ([f"{name}.{part}" for part in SCORE_FIELDS] if name in OBJECT_COLUMNS else [name])
+)
+CSV_HEADER = ",".join(CSV_COLUMNS)
 
 
 class ResultsWriteError(RuntimeError):
@@ -41,7 +48,9 @@ class ResultsWriteError(RuntimeError):
 
 def key(settings: dict) -> tuple:
     """What identifies a run: every setting in its own type, so "5" from a CSV equals 5."""
-    return tuple(config.SETTINGS[name].kind(settings[name]) for name in SETTING_COLUMNS)
+    return tuple(
+        None if settings[name] is None else config.SETTINGS[name].kind(settings[name]) for name in SETTING_COLUMNS
+    )
 
 
 def experiment_key(experiment: Experiment) -> tuple:
@@ -52,22 +61,37 @@ def csv_number(text: str) -> float | None:
     return float(text) if text != "" else None
 
 
+def csv_setting(name: str, text: str):
+    return None if text == "" and name in config.LEFT_OPEN else config.convert(name, text)
+
+
 CSV_READERS: dict[str, Callable[[str], object]] = {
-    **{name: functools.partial(config.convert, name) for name in SETTING_COLUMNS},
+    **{name: functools.partial(csv_setting, name) for name in SETTING_COLUMNS},
     "learned": lambda text: {"true": True, "false": False}[text],
     "predictions": lambda text: [csv_number(p) for p in text.split(" ")] if text else [],
     **{name: int for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together")},
     **{name: csv_number for name in ("tolerance", "max_error", "final_loss", "seconds")},
+    **{f"{name}.{part}": csv_number for name in OBJECT_COLUMNS for part in ("mse", "echo_rate")},
+    **{f"{name}.sequences": lambda text: int(text) if text else None for name in OBJECT_COLUMNS},
 }
+
+
+def with_objects(flat: dict) -> dict:
+    """A CSV row's `train.mse`, ... columns back into `train` and `test` objects (null when empty)."""
+    row = {name: value for name, value in flat.items() if "." not in name}
+    for name in OBJECT_COLUMNS:
+        scores = {part: flat[f"{name}.{part}"] for part in SCORE_FIELDS}
+        row[name] = None if scores["sequences"] is None else scores
+    return row
 
 
 def csv_row(line: str) -> dict:
     """A CSV line of ours, back in the types of the JSON row, then checked as one."""
     (cells,) = csv.reader([line])
-    if len(cells) != len(RUN_COLUMNS):
-        raise ValueError(f"{len(cells)} fields, not {len(RUN_COLUMNS)}")
+    if len(cells) != len(CSV_COLUMNS):
+        raise ValueError(f"{len(cells)} fields, not {len(CSV_COLUMNS)}")
     try:
-        return checked_run_row({name: CSV_READERS[name](cell) for name, cell in zip(RUN_COLUMNS, cells)})
+        return checked_run_row(with_objects({name: CSV_READERS[name](cell) for name, cell in zip(CSV_COLUMNS, cells)}))
     except KeyError as error:
         raise ValueError(f"learned {error} is not true or false") from None
 
@@ -78,8 +102,9 @@ def csv_line(row: dict) -> str:
         **row,
         "learned": "true" if row["learned"] else "false",
         "predictions": " ".join("" if p is None else repr(p) for p in row["predictions"]),
+        **{f"{name}.{part}": (row[name] or {}).get(part) for name in OBJECT_COLUMNS for part in SCORE_FIELDS},
     }
-    csv.DictWriter(buffer, fieldnames=RUN_COLUMNS, lineterminator="\n", extrasaction="ignore").writerow(flat)
+    csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore").writerow(flat)
     return buffer.getvalue()
 
 

@@ -1,19 +1,28 @@
 """The two row layouts that every command's JSON and every results file share (no TensorFlow).
 
-A run row is one trained model, one seed of one setting, flat:
+A run row is one trained model, one seed of one setting:
 
     architecture task cell layers length neurons epochs batch_size learning_rate seed
+    sequences test_sequences data_seed
     params learned steps_correct steps tolerance worst_step max_error final_loss
-    seconds models_trained_together predictions [loss_history]
+    train test seconds models_trained_together predictions [loss_history]
+
+`train` and `test` are objects, {mse, echo_rate, sequences}: the figures on the
+training data and on the held-out sequences (`test` is null without
+`--sequences`). The verdict columns (learned ... max_error) are about the
+held-out sequences when there are some, else about the one fixed sequence;
+`predictions` are those of the sequences a report shows (the fixed one, or the
+first three held-out ones, one after another).
 
 An aggregate row is the runs of one setting over its seeds:
 
     architecture task cell layers length neurons epochs batch_size learning_rate
-    seeds params runs runs_learned learned_rate diverged
-    median_final_loss worst_final_loss median_seconds
+    sequences test_sequences data_seed seeds params runs runs_learned learned_rate diverged
+    median_final_loss worst_final_loss median_test_echo_rate median_test_mse median_seconds
 
 `learned` means every step came within `tolerance` of its target, whatever the
-task (for `echo`: the run echoed). A loss that is not finite is written as
+task (for `echo`: the run echoed); on held-out data, that at least 95% of the
+test sequences did (see `verdict`). A loss that is not finite is written as
 null. `seeds` is how the seeds are written on the command line (`0-19`).
 """
 
@@ -24,6 +33,7 @@ import numpy as np
 
 from lstm_echo import config, seeds
 from lstm_echo.runner import RunResult
+from lstm_echo.verdict import Verdict
 
 SETTING_COLUMNS = tuple(name for name in config.SETTINGS if name != "seeds")
 RESULT_COLUMNS = (
@@ -35,11 +45,14 @@ RESULT_COLUMNS = (
     "worst_step",
     "max_error",
     "final_loss",
+    "train",
+    "test",
     "seconds",
     "models_trained_together",
     "predictions",
 )
 RUN_COLUMNS = SETTING_COLUMNS + RESULT_COLUMNS
+SCORE_FIELDS = ("mse", "echo_rate", "sequences")  # of the `train` and `test` objects
 GROUP_COLUMNS = tuple(name for name in SETTING_COLUMNS if name != "seed")
 
 
@@ -51,6 +64,11 @@ def finite_or_none(value: float) -> float | None:
 def float32_value(value: float) -> float | None:
     """A float32 as its shortest decimal (0.2, not 0.20000000298023224)."""
     return finite_or_none(float(str(np.float32(value))))
+
+
+def scores(verdict: Verdict) -> dict:
+    """The `train` or `test` object of a run row."""
+    return {"mse": finite_or_none(verdict.mse), "echo_rate": verdict.echo_rate, "sequences": verdict.sequences}
 
 
 def run_row(result: RunResult, with_history: bool = False) -> dict:
@@ -67,6 +85,8 @@ def run_row(result: RunResult, with_history: bool = False) -> dict:
         "worst_step": v.worst_step,
         "max_error": finite_or_none(v.max_error),
         "final_loss": finite_or_none(result.final_loss),
+        "train": scores(result.train),
+        "test": scores(result.test) if result.test is not None else None,
         "seconds": (timings["compile_seconds"] + timings["train_seconds"]) / together,
         "models_trained_together": together,
         "predictions": [float32_value(p) for p in result.predictions],
@@ -81,6 +101,12 @@ def seeds_label(seed_list: list[int]) -> str:
     if len(seed_list) > 2 and seed_list == list(range(seed_list[0], seed_list[0] + len(seed_list))):
         return f"{seed_list[0]}-{seed_list[-1]}"
     return ",".join(map(str, seed_list))
+
+
+def median_test(runs: list[dict], name: str) -> float | None:
+    """The median over seeds of a held-out figure (null without held-out data, or when every run diverged)."""
+    values = [run["test"][name] for run in runs if run["test"] is not None and run["test"][name] is not None]
+    return statistics.median(values) if values else None
 
 
 def aggregate(rows: list[dict]) -> list[dict]:
@@ -102,6 +128,8 @@ def aggregate(rows: list[dict]) -> list[dict]:
                 "diverged": summary.diverged,
                 "median_final_loss": summary.median_final_loss,
                 "worst_final_loss": summary.worst_final_loss,
+                "median_test_echo_rate": median_test(runs, "echo_rate"),
+                "median_test_mse": median_test(runs, "mse"),
                 "median_seconds": statistics.median(r["seconds"] for r in runs),
             }
         )
@@ -128,6 +156,14 @@ def whole(value) -> int:
     return value
 
 
+def checked_scores(scores, name: str) -> None:
+    if not isinstance(scores, dict) or set(scores) != set(SCORE_FIELDS):
+        raise ValueError(f"{name} is not an object of {', '.join(SCORE_FIELDS)}")
+    number_or_none(scores["mse"])
+    number_or_none(scores["echo_rate"])
+    whole(scores["sequences"])
+
+
 def checked_run_row(row) -> dict:
     """`row` if it is a run row: every column there, every setting valid, every result typed."""
     if not isinstance(row, dict):
@@ -136,9 +172,12 @@ def checked_run_row(row) -> dict:
     if missing:
         raise ValueError(f"no {missing[0]!r}")
     for name in SETTING_COLUMNS:
-        reason = config.problem(name, row[name])
+        reason = None if row[name] is None and name in config.LEFT_OPEN else config.problem(name, row[name])
         if reason:
             raise ValueError(f"{name} {reason}")
+    checked_scores(row["train"], "train")
+    if row["test"] is not None:
+        checked_scores(row["test"], "test")
     for name in ("final_loss", "max_error", "seconds", "tolerance"):
         number_or_none(row[name])
     for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together"):

@@ -7,6 +7,7 @@ TensorFlow is imported only when training starts.
 import sys
 import time
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 import numpy as np
 
@@ -22,8 +23,14 @@ class TrainingDiverged(RuntimeError):
     """The loss stopped being a finite number."""
 
 
+SHOWN_SEQUENCES = 3  # of a held-out set, in reports and rows
+
+
 @dataclass
 class RunResult:
+    """One trained model. `inputs`, `expected` and `predictions` are the sequences shown:
+    the fixed one, or the first SHOWN_SEQUENCES held-out ones, one after another."""
+
     experiment: Experiment
     layers: list[dict]
     total_params: int
@@ -31,10 +38,38 @@ class RunResult:
     expected: list[float]
     predictions: list[float]
     loss_history: list[float]
-    final_loss: float
-    verdict: Verdict
+    final_loss: float  # the mean squared error on the training data, once trained
+    train: Verdict
+    test: Verdict | None  # on the held-out sequences, with --sequences
     timings: dict = field(default_factory=dict)
     weights: list[np.ndarray] = field(default_factory=list)  # trained, in Keras' order
+
+    @property
+    def verdict(self) -> Verdict:
+        """What the run is judged by: the held-out sequences when there are some."""
+        return self.test or self.train
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """The sequences of one experiment, (sequences, length) each."""
+
+    train_inputs: np.ndarray
+    train_targets: np.ndarray
+    test_inputs: np.ndarray | None
+    test_targets: np.ndarray | None
+
+
+def data_set(experiment: Experiment) -> DataSet:
+    """The fixed sequence, or random training and held-out sequences; the task's targets for each."""
+    task = tasks.parse(experiment.task)
+    if experiment.sequences is None:
+        inputs = data.echo_sequence(experiment.length)[None]
+        return DataSet(inputs, task.targets(inputs), None, None)
+    train, test = data.held_out(
+        experiment.sequences, cast(int, experiment.test_sequences), experiment.length, experiment.data_seed
+    )
+    return DataSet(train, task.targets(train), test, task.targets(test))
 
 
 def network_layers(experiment: Experiment) -> list[LayerSpec]:
@@ -73,9 +108,9 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
     on_phase = on_phase or (lambda phase: None)
     started = time.perf_counter()
     arch = architectures.get(experiment.architecture)
-    inputs, targets = tasks.parse(experiment.task).data(experiment.length)
-    x, y = arch.frame(inputs, targets)
-    expected = data.flatten(y)
+    sets = data_set(experiment)
+    x, y = arch.frame(sets.train_inputs, sets.train_targets)
+    x_test = None if sets.test_inputs is None else arch.frame(sets.test_inputs, sets.test_inputs)[0]
     layers = network_layers(experiment)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]
 
@@ -95,6 +130,8 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
         learning_rate=experiment.learning_rate,
         on_progress=on_progress,
         on_compiled=lambda: on_phase("training"),
+        sequence_steps=arch.samples(experiment.length),
+        x_test=x_test,
     )
     rows = layer_rows(layers)
     timings = {
@@ -103,25 +140,48 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
         "train_seconds": trained.train_seconds,
         "total_seconds": time.perf_counter() - started,
     }
+    shown_inputs, shown_targets = (
+        (sets.train_inputs, sets.train_targets)
+        if sets.test_inputs is None
+        else (sets.test_inputs[:SHOWN_SEQUENCES], cast(np.ndarray, sets.test_targets)[:SHOWN_SEQUENCES])
+    )
     results = []
     for k, seed in enumerate(seeds):
-        predicted = data.flatten(trained.predictions[k])
+        trained_on = data.per_sequence(trained.predictions[k], experiment.length)
+        train = judge(sets.train_targets, trained_on)
+        test = None
+        shown = trained_on
+        if trained.test_predictions is not None:
+            held_out = data.per_sequence(trained.test_predictions[k], experiment.length)
+            test, shown = judge(sets.test_targets, held_out), held_out[:SHOWN_SEQUENCES]
         results.append(
             RunResult(
                 experiment=replace(experiment, seed=seed),
                 layers=rows,
                 total_params=sum(row["params"] for row in rows),
-                inputs=inputs.tolist(),
-                expected=expected.tolist(),
-                predictions=predicted.tolist(),
+                inputs=shown_inputs.reshape(-1).tolist(),
+                expected=shown_targets.reshape(-1).tolist(),
+                predictions=shown.reshape(-1).tolist(),
                 loss_history=trained.history[:, k].tolist(),
-                final_loss=float(np.mean((predicted - expected) ** 2)),
-                verdict=judge(expected, predicted),
+                final_loss=train.mse,
+                train=train,
+                test=test,
                 timings=timings,
                 weights=[w[k] for w in trained.weights],
             )
         )
     return results
+
+
+def best(results: list[RunResult]) -> RunResult:
+    """The seed that did best: learned first, then the higher held-out echo rate, then the lower error."""
+
+    def score(result: RunResult) -> tuple:
+        v = result.verdict
+        mse = v.mse if np.isfinite(v.mse) else np.inf
+        return (v.learned, v.echo_rate, -mse)
+
+    return max(results, key=score)
 
 
 def run(experiment: Experiment, on_progress=None, on_phase=None) -> RunResult:

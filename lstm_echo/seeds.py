@@ -15,7 +15,7 @@ import numpy as np
 
 MAX_SEED = 2**32 - 1
 # A seed drives independent random streams, numbered so that none moves another.
-WEIGHTS_STREAM, SHUFFLE_STREAM = 0, 1
+WEIGHTS_STREAM, SHUFFLE_STREAM, DATA_STREAM = 0, 1, 2
 MAX_SEEDS = 100_000  # models in one run: each keeps its own weights, Adam state and loss history
 
 

@@ -1,4 +1,4 @@
-"""What the network must output at each step, given the sequence `i / length`.
+"""What the network must output at each step of a sequence (the fixed `i / length`, or a random one).
 
     echo      y[t] = x[t]                      needs no memory
     delay:K   y[t] = x[t - K], 0.0 for t < K   needs the last K inputs
@@ -31,10 +31,11 @@ class Task:
         return f"delay:{self.delay}" if self.name == "delay" else self.name
 
     def targets(self, inputs: np.ndarray) -> np.ndarray:
+        """The targets of every sequence: `inputs` is one sequence or (sequences, length)."""
         if self.name == "reverse":
-            return inputs[::-1].copy()
+            return inputs[..., ::-1].copy()
         out = np.zeros_like(inputs)
-        out[self.delay :] = inputs[: len(inputs) - self.delay]
+        out[..., self.delay :] = inputs[..., : inputs.shape[-1] - self.delay]
         return out
 
     def data(self, length: int) -> tuple[np.ndarray, np.ndarray]:

@@ -44,6 +44,9 @@ def test_run_json_is_the_only_thing_on_stdout():
         "batch_size": 2,
         "learning_rate": 0.001,
         "seed": 3,
+        "sequences": None,  # the one fixed sequence
+        "test_sequences": None,
+        "data_seed": 0,
     }
     assert [layer["params"] for layer in doc["network"]] == [4 * (2 * 6 + 36), 7]
     assert row["params"] == 4 * (2 * 6 + 36) + 7

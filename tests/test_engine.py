@@ -81,7 +81,7 @@ def test_minibatches_with_a_short_last_batch_equal_keras_fit():
     model.set_weights(weights)
     fitted = model.fit(x, y, epochs=3, batch_size=2, shuffle=False, verbose=0)
 
-    run = engine.compiled_chunk(tuple(layers), samples=5, batch_size=2, chunk=3)
+    run = engine.compiled_chunk(tuple(layers), samples=5, batch_size=2, chunk=3, sequence_steps=5)
     in_order = np.zeros((1, 3, 6), np.int32)
     in_order[:, :, :5] = np.arange(5)
     ws = [engine.tf.constant(w[None]) for w in weights]

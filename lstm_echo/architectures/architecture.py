@@ -17,12 +17,12 @@ class LayerBuilder(Protocol):
 class Architecture:
     """One way of framing a sequence problem for a recurrent network.
 
-    frame: (inputs, targets), one value per step -> (X, y) in this architecture's shapes.
+    frame: (inputs, targets), (sequences, length) each -> (X, y) in this architecture's shapes.
     layers: (length, neurons, cell, depth) -> the layer specs, with `depth`
         stacked recurrent layers of kind `cell` where the architecture has one.
     default_batch_size: length -> the batch size the architecture trains with by default.
     stateful: samples are fed in order, one per batch, and the recurrent state
-        carries from each to the next within an epoch (reset between epochs).
+        carries from each step of a sequence to the next (reset between sequences).
     description: one line on the architecture; `{cell}` stands for the recurrent
         layer's class (LSTM, GRU, SimpleRNN).
     position: what one value of the flattened y is, as the predictions table
@@ -39,7 +39,7 @@ class Architecture:
     stateful: bool = False
     position: str = "Step"
 
-    def samples(self, length: int) -> int:
-        """How many training samples the data set holds at this length."""
-        zeros = np.zeros(length, dtype=np.float32)
-        return self.frame(zeros, zeros)[0].shape[0]
+    def samples(self, length: int, sequences: int = 1) -> int:
+        """How many training samples `sequences` sequences of this length make."""
+        zeros = np.zeros((1, length), dtype=np.float32)
+        return self.frame(zeros, zeros)[0].shape[0] * sequences
