@@ -5,8 +5,9 @@ instead of swapping for minutes or dying in TensorFlow. The estimate is
 deliberately generous: per model it counts the weights and everything shaped
 like them (gradients, two Adam slots, their updates, the float64 draft of the
 initial weights), the activations the backward pass keeps for one minibatch,
-the sample orders of one chunk of epochs, and the loss history (a float32 in
-the engine, a Python float in the result, text in JSON).
+the sample orders of one chunk of epochs, the loss history (a float32 in
+the engine, a Python float in the result, text in JSON), and with `--sequences`
+its predictions on the training and held-out data and their errors.
 """
 
 import math
@@ -41,10 +42,11 @@ class Estimate:
     weights: int  # --neurons (and --layers)
     activations: int  # --length and --batch-size
     history: int  # --epochs
+    data: int = 0  # --sequences and --test-sequences (and --length)
 
     @property
     def per_model(self) -> int:
-        return self.weights + self.activations + self.history
+        return self.weights + self.activations + self.history + self.data
 
 
 def activation_values(spec: LayerSpec) -> int:
@@ -55,14 +57,17 @@ def activation_values(spec: LayerSpec) -> int:
 
 
 def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
-    samples = architectures.get(experiment.architecture).samples(experiment.length)
+    samples = architectures.get(experiment.architecture).samples(experiment.length, experiment.sequences or 1)
+    values = ((experiment.sequences or 0) + (experiment.test_sequences or 0)) * experiment.length
     padded = math.ceil(samples / experiment.batch_size) * experiment.batch_size
     chunk = math.ceil(experiment.epochs / PROGRESS_UPDATES)
     return Estimate(
         weights=total_params(layers) * FLOAT * COPIES_OF_WEIGHTS,
-        activations=experiment.batch_size * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION
-        + chunk * padded * FLOAT,
+        activations=experiment.batch_size * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION,
         history=experiment.epochs * BYTES_PER_EPOCH,
+        # The sample orders of a chunk of epochs; per value, its float32 prediction,
+        # then float64 errors, squares and checks while judged.
+        data=chunk * padded * FLOAT + values * (FLOAT + 4 * 8),
     )
 
 
@@ -94,13 +99,14 @@ def check(experiment: Experiment, layers: list[LayerSpec], models: int, memory: 
         return
     value: int | str
     if need.per_model > room:
-        part = max(("weights", "activations", "history"), key=lambda name: getattr(need, name))
+        part = max(("weights", "activations", "history", "data"), key=lambda name: getattr(need, name))
         option, value = {
             "weights": ("--neurons", experiment.neurons),
             "activations": ("--batch-size", experiment.batch_size)
             if experiment.batch_size > 1
             else ("--length", experiment.length),
             "history": ("--epochs", experiment.epochs),
+            "data": ("--sequences", experiment.sequences or 0),
         }[part]
     else:
         option, value = "--seeds", f"{models:,} models"

@@ -106,7 +106,7 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
     in_data = tf.constant(np.arange(steps * batch_size) < samples, dtype=tf.float32)
     stateful = is_stateful(layers)
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=True, autograph=False)
     def run(weights, m, v, iteration, learning_rate, x, y, orders, epochs):
         models = tf.shape(orders)[0]
 
@@ -150,7 +150,7 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
 
 @functools.cache
 def compiled_forward(layers: tuple[LayerSpec, ...]):
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, autograph=False)
     def run(weights, x, states):
         models = tf.shape(weights[0])[0]
         shared = tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0))

@@ -53,6 +53,8 @@ def test_a_foreign_file_is_never_cut(tmp_path, no_training, content):
         (["run", "m2m", "--epochs", "1000000000000"], "--epochs"),
         (["run", "m2m", "--neurons", "10000", "--layers", "100"], "--neurons"),
         (["run", "m2m", "--seeds", "100000", "--epochs", "1000000"], "--seeds"),
+        (["run", "m2m", "--sequences", "2000000"], "--sequences"),
+        (["run", "o2o", "--sequences", "1000000", "--length", "5000", "--epochs", "1000"], "--sequences"),
         (["compare", "--neurons", "10000", "--layers", "100"], "--neurons"),
         (["sweep", "m2m", "--neurons", "10000", "--layers", "90-100"], "--neurons"),
     ],
@@ -80,6 +82,12 @@ def test_the_estimate_grows_with_every_size():
     size = budget.estimate(config.resolve(base), runner.network_layers(config.resolve(base))).per_model
     for name in ("length", "neurons", "epochs", "batch_size", "layers"):
         bigger = config.resolve({**base, name: {"layers": 2}.get(name, base.get(name, 1) * 2)})
+        assert budget.estimate(bigger, runner.network_layers(bigger)).per_model > size, name
+    held_out = {**base, "sequences": 100}
+    size = budget.estimate(config.resolve(held_out), runner.network_layers(config.resolve(held_out))).per_model
+    assert size > budget.estimate(config.resolve(base), runner.network_layers(config.resolve(base))).per_model
+    for name in ("sequences", "test_sequences"):
+        bigger = config.resolve({**held_out, name: 200})
         assert budget.estimate(bigger, runner.network_layers(bigger)).per_model > size, name
 
 
