@@ -12,7 +12,11 @@ process and on the same initial weights:
   c  lstm-echo's engine training `--seeds` seeds together in one program
 
 and reports medians over the repeats, the ratios a/b and c/b, final losses and
-whether each echoes. Then it times whole commands in fresh processes.
+whether each echoes. Then it times a held-out data set, 1000 random sequences
+of length 10 (many-to-many, the defaults of `--sequences`: batch 32, 100
+epochs), the same way: Keras `fit` (shuffling, as by default) against the
+engine, with the held-out echo rate of each. Last it times whole commands in
+fresh processes. `--held-out` runs the data-set comparison alone.
 """
 
 import argparse
@@ -56,11 +60,19 @@ def keras_fit(layers, x, y, weights, e):
     return seconds, data.flatten(model.predict(x, verbose=0))
 
 
-def engine_fit(layers, x, y, seeds, e):
+def engine_fit(layers, x, y, seeds, e, x_test=None):
     engine.compiled_chunk.cache_clear()  # every repeat pays the compile, as a fresh process does
     stacked = [np.stack(ws) for ws in zip(*(initial_weights(layers, s) for s in seeds))]
     return engine.train(
-        layers, x, y, stacked, seeds=seeds, epochs=e.epochs, batch_size=e.batch_size, learning_rate=e.learning_rate
+        layers,
+        x,
+        y,
+        stacked,
+        seeds=seeds,
+        epochs=e.epochs,
+        batch_size=e.batch_size,
+        learning_rate=e.learning_rate,
+        x_test=x_test,
     )
 
 
@@ -102,6 +114,54 @@ def bench_architecture(name, repeats, n_seeds):
     }
 
 
+HELD_OUT = {"architecture": "many-to-many", "sequences": 1000, "length": 10}
+
+
+def bench_held_out(repeats):
+    """Keras `fit` against the engine on a data set of random sequences, judged on held-out ones."""
+    e = config.resolve(HELD_OUT)
+    arch = architectures.get(e.architecture)
+    sets = runner.data_set(e)
+    x, y = arch.frame(sets.train_inputs, sets.train_targets)
+    x_test = arch.frame(sets.test_inputs, sets.test_targets)[0]
+    layers = runner.network_layers(e)
+    weights = initial_weights(layers, e.seed)
+
+    def keras_run():
+        model = keras_model.build(layers, e.learning_rate)
+        model.set_weights(weights)
+        model.fit(x, y, epochs=e.epochs, batch_size=e.batch_size, verbose=0)
+        return model.predict(x_test, verbose=0)
+
+    keras_seconds, keras_test = median_time(keras_run, repeats)
+    engine_seconds, trained = median_time(lambda: engine_fit(layers, x, y, [e.seed], e, x_test=x_test), repeats)
+    return {
+        **HELD_OUT,
+        "epochs": e.epochs,
+        "batch_size": e.batch_size,
+        "keras_fit_seconds": keras_seconds,
+        "engine_seconds": engine_seconds,
+        "engine_train_seconds": trained.train_seconds,
+        "speedup_vs_keras": keras_seconds / engine_seconds,
+        "speedup_vs_keras_excluding_compile": keras_seconds / trained.train_seconds,
+        "keras_test_echo_rate": judge(sets.test_targets, data.per_sequence(keras_test, e.length)).echo_rate,
+        "engine_test_echo_rate": judge(
+            sets.test_targets, data.per_sequence(trained.test_predictions[0], e.length)
+        ).echo_rate,
+    }
+
+
+def print_held_out(r):
+    print(
+        f"held out: {r['sequences']} sequences of length {r['length']}, {r['architecture']}, "
+        f"batch {r['batch_size']}, {r['epochs']} epochs\n"
+        f"  keras fit {r['keras_fit_seconds']:.2f}s  engine {r['engine_seconds']:.2f}s "
+        f"(train {r['engine_train_seconds']:.2f}s)  a/b {r['speedup_vs_keras']:.1f}x "
+        f"(train alone {r['speedup_vs_keras_excluding_compile']:.1f}x)  held-out echo rate keras / engine "
+        f"{r['keras_test_echo_rate']:.0%} / {r['engine_test_echo_rate']:.0%}"
+    )
+
+
 def bench_commands(repeats):
     exe = shutil.which("lstm-echo") or os.path.join(os.path.dirname(sys.executable), "lstm-echo")
     rows = []
@@ -117,7 +177,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--held-out", action="store_true", help="only the held-out data-set comparison")
     args = parser.parse_args()
+    held_out = bench_held_out(args.repeats)
+    print_held_out(held_out)
+    if args.held_out:
+        return
 
     # The tutorial's three experiments.
     results = [bench_architecture(a.name, args.repeats, args.seeds) for a in architectures.REGISTRY[:3]]
@@ -138,7 +203,8 @@ def main():
         print(f"{c['command']:<30} {c['wall_seconds']:.2f}s wall")
     if args.json:
         with open(args.json + ".tmp", "w") as out:
-            json.dump({"architectures": results, "commands": commands, "repeats": args.repeats}, out, indent=2)
+            document = {"architectures": results, "held_out": held_out, "commands": commands, "repeats": args.repeats}
+            json.dump(document, out, indent=2)
         os.replace(args.json + ".tmp", args.json)
 
 

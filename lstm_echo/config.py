@@ -180,10 +180,16 @@ class Experiment:
         aliases=("--units",),
     )
     epochs: int = described(
-        check=whole_number(1, 1_000_000), label="Epochs", default_text="the architecture's", help="Training epochs"
+        check=whole_number(1, 1_000_000),
+        label="Epochs",
+        default_text=f"the architecture's; {DATA_EPOCHS} with --sequences",
+        help="Training epochs",
     )
     batch_size: int = described(
-        check=whole_number(1, 1_000_000), label="Batch", default_text="the architecture's", help="Samples per update"
+        check=whole_number(1, 1_000_000),
+        label="Batch",
+        default_text=f"the architecture's; {DATA_BATCH_SIZE} with --sequences",
+        help="Samples per update",
     )
     learning_rate: float = described(
         check=positive_number, label="LR", default=0.001, help="Adam's learning rate", aliases=("--lr",)

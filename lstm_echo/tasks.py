@@ -4,10 +4,11 @@
     delay:K   y[t] = x[t - K], 0.0 for t < K   needs the last K inputs
     reverse   y[t] = x[length - 1 - t]         needs the whole sequence first
 
-An architecture that cannot see what a task needs still trains on it. It may
-memorise the one fixed training sequence all the same (plain one-to-one learns
-delay:1 in 5000 epochs), so the verdict shows how readily an architecture learns a
-task, not whether it could ever.
+An architecture that cannot see what a task needs still trains on it. On the
+one fixed training sequence it may memorise the answer all the same (plain
+one-to-one learns delay:1 in 5000 epochs), so there the verdict shows how
+readily an architecture learns a task. Judged on held-out sequences
+(`--sequences`) it shows whether it learned the task at all.
 """
 
 from dataclasses import dataclass

@@ -5,8 +5,11 @@ X (1, length, 1) -> LSTM(n) -> (None, n) -> RepeatVector(length) -> (None, lengt
   -> TimeDistributed(Dense(1)) -> (None, length, 1), y (1, length, 1)
 
 The decoder sees only the encoder's summary, so every output can depend on
-any input step: it learns `reverse` from what it read, where a step-by-step
-architecture can only memorise the positions of the one sequence it trains on.
+any input step, which `reverse` needs and a step-by-step architecture cannot
+have. The price is squeezing the whole sequence into one state: it learns
+`reverse` of the one fixed sequence (seed 0 at length 5), but on held-out
+sequences of length 10 at 100 epochs it learned no task in any of 10 seeds
+(see the README's held-out findings).
 """
 
 from lstm_echo import data
