@@ -24,7 +24,20 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
-from lstm_echo import architectures, budget, config, grid, plot, progress, report, rows, runner, saved_model, sweep
+from lstm_echo import (
+    architectures,
+    budget,
+    compile_cache,
+    config,
+    grid,
+    plot,
+    progress,
+    report,
+    rows,
+    runner,
+    saved_model,
+    sweep,
+)
 from lstm_echo import seeds as seeds_module
 from lstm_echo.layers import CELLS
 from lstm_echo.results_file import ResultsFile, ResultsWriteError
@@ -646,6 +659,26 @@ def predict(
         )
         return
     show(report.predict_report(model, experiment, inputs, targets, predictions, verdict))
+
+
+@app.command("cache", cls=Command)
+def cache_command(
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the cached programs.")] = False,
+    as_json: Json = False,
+):
+    """Show (or clear) the compile cache, where trained shapes' XLA programs are kept between runs."""
+    folder = compile_cache.directory()
+    removed = compile_cache.clear(folder) if clear else 0
+    state = {
+        "directory": None if folder is None else str(folder),
+        "programs": len(compile_cache.entries(folder)),
+        "bytes": compile_cache.size(folder),
+        **({"removed": removed} if clear else {}),
+    }
+    if as_json:
+        print_json(state)
+        return
+    show(report.cache_text(state))
 
 
 SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from lstm_echo import compile_cache
 from lstm_echo.budget import PROGRESS_UPDATES
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
@@ -71,6 +72,7 @@ class Trained:
     epochs_run: int
     compile_seconds: float
     train_seconds: float
+    compile_cache: str  # "hit": loaded from the persistent cache; "miss": compiled (and saved); "off"
 
 
 def adam(weights, grads, m, v, iteration, learning_rate):
@@ -194,6 +196,21 @@ def epoch_orders(
     return orders
 
 
+def compiled(run, arguments):
+    """The concrete program of `run` for these argument shapes, compiled (or loaded from the cache) by one call
+    that trains nothing. Calling the concrete function later skips tf.function's per-call argument matching."""
+    program = run.get_concrete_function(*arguments)
+    program(*arguments)  # zero epochs
+    return program
+
+
+def cache_outcome(cached_before: list) -> str:
+    """Whether the persistent cache served the compile: it did when compiling saved no new program."""
+    if compile_cache.active is None:
+        return "off"
+    return "miss" if compile_cache.entries(compile_cache.active) != cached_before else "hit"
+
+
 def train(
     layers: list[LayerSpec],
     x: np.ndarray,
@@ -230,10 +247,23 @@ def train(
 
     started = time.perf_counter()
     no_orders = tf.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), tf.int32)
-    # Calling the concrete function skips tf.function's per-call argument matching.
-    run = run.get_concrete_function(weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
-    run(weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))  # compiles, trains nothing
+    arguments = (weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
+    cached_before = compile_cache.entries(compile_cache.active)
+    try:
+        run = compiled(run, arguments)
+    except tf.errors.OpError as error:
+        if compile_cache.active is None:
+            raise
+        # A damaged cache file fails the compile that reads it. The cache only saves
+        # time, so clear it and compile afresh (a new trace, so a new program key).
+        compile_cache.clear(compile_cache.active)
+        compile_cache.notice(
+            f"the compile cache in {compile_cache.active} could not be read ({error.message}); cleared it and compiled"
+        )
+        compiled_chunk.cache_clear()
+        run = compiled(compiled_chunk(specs, samples, batch_size, chunk, steps), arguments)
     compile_seconds = time.perf_counter() - started
+    cache = cache_outcome(cached_before)
     if on_compiled is not None:
         on_compiled()
 
@@ -261,4 +291,5 @@ def train(
         epochs_run=done,
         compile_seconds=compile_seconds,
         train_seconds=train_seconds,
+        compile_cache=cache,
     )

@@ -4,15 +4,19 @@ TensorFlow's native logging announces at import that no GPU or CUDA driver is
 present; on a CPU machine that is noise on every run, and setting
 TF_CPP_MIN_LOG_LEVEL from Python comes too late to silence it. So stderr is
 pointed at /dev/null for the import alone; errors raised by the import still
-reach the user as Python exceptions.
+reach the user as Python exceptions. The persistent compile cache is switched
+on here, before TensorFlow starts (see `compile_cache`).
 """
 
 import os
 import sys
 
+from lstm_echo import compile_cache
+
 
 def import_tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    compile_cache.enable()  # TensorFlow reads where its compile cache lives once, as it starts
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)

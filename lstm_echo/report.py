@@ -348,10 +348,14 @@ def seeds_table(run_rows: list[dict]) -> Group:
     return Group(Text("Per seed", style="bold"), table)
 
 
+CACHE_WORDS = {"hit": " from the cache", "miss": "", "off": ", cache off"}
+
+
 def timing_text(timings: dict, wall_seconds: float) -> str:
-    """`in 0.05 s (+1.54 s compile, 4.8 s in all with start-up)`"""
+    """`in 0.05 s (+1.54 s compile, 4.8 s in all with start-up)`, and whether the compile cache served it."""
+    cache = CACHE_WORDS[timings.get("compile_cache", "miss")]
     return (
-        f"in {timings['train_seconds']:.2f} s (+{timings['compile_seconds']:.2f} s compile, "
+        f"in {timings['train_seconds']:.2f} s (+{timings['compile_seconds']:.2f} s compile{cache}, "
         f"{wall_seconds:.1f} s in all with start-up)"
     )
 
@@ -510,6 +514,18 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
         )
     title = f"{plural(runs, 'run')}, {plural(len(rows), 'setting')}; {shared}" if rows else plural(runs, "run")
     return Group(Text(title, style="bold"), table)
+
+
+def cache_text(state: dict) -> Text:
+    """Where the compile cache is, what it holds, and how to turn it off."""
+    if state["directory"] is None:
+        return Text("The compile cache is off (LSTM_ECHO_CACHE=off): every run compiles its program.")
+    removed = f"Removed {plural(state['removed'], 'program')}. " if "removed" in state else ""
+    return Text(
+        f"{removed}Compile cache: {state['directory']}, {plural(state['programs'], 'program')}, "
+        f"{state['bytes'] / 2**20:.1f} MB (about 0.5 MB per shape trained; never pruned). "
+        "LSTM_ECHO_CACHE=off turns it off, LSTM_ECHO_CACHE_DIR moves it, lstm-echo cache --clear empties it."
+    )
 
 
 def timedistributed_report(answer: dict) -> Group:

@@ -137,6 +137,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
     timings = {
         "models_trained_together": len(seeds),
         "compile_seconds": trained.compile_seconds,
+        "compile_cache": trained.compile_cache,
         "train_seconds": trained.train_seconds,
         "total_seconds": time.perf_counter() - started,
     }

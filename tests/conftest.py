@@ -1,7 +1,11 @@
 """Helpers shared by the tests: the command line in-process and as a real process."""
 
+import atexit
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,13 @@ from lstm_echo import runner
 from lstm_echo.cli import app
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+# The tests never touch the developer's own compile cache: they share one of their own
+# (set before anything starts TensorFlow, and inherited by the commands they run).
+TEST_CACHE = tempfile.mkdtemp(prefix="lstm-echo-test-cache-")
+os.environ["LSTM_ECHO_CACHE_DIR"] = TEST_CACHE
+os.environ.pop("LSTM_ECHO_CACHE", None)
+atexit.register(shutil.rmtree, TEST_CACHE, ignore_errors=True)
 
 
 def invoke(*args, **kwargs):

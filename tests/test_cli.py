@@ -178,7 +178,7 @@ def test_malformed_config_names_file_and_key(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["params"], ["architectures"], ["run", "--help"], ["run", "m2m", "--length", "0"]]
+    "args", [["--help"], ["params"], ["architectures"], ["cache"], ["run", "--help"], ["run", "m2m", "--length", "0"]]
 )
 def test_light_commands_do_not_import_tensorflow(args):
     probe = (

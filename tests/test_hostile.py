@@ -161,8 +161,13 @@ def test_a_failed_write_leaves_whole_lines(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 100, resource.RLIM_INFINITY))
 
     grown = ["sweep", "m2o", "--length", "3", "--epochs", "5", "--seeds", "0-9", "-q", "--out", str(out)]
+    quiet_cache = {**os.environ, "LSTM_ECHO_CACHE": "off"}  # the limit would turn it off, with a notice of its own
     result = subprocess.run(
-        [sys.executable, "-m", "lstm_echo", *grown], capture_output=True, text=True, preexec_fn=small_files
+        [sys.executable, "-m", "lstm_echo", *grown],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        env=quiet_cache,
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "File too large" in result.stderr

@@ -69,7 +69,11 @@ def test_killed_sweep_resumes_without_duplicates(tmp_path):
     # One point per seed list entry, each its own compile, so the sweep takes a while.
     args = ["sweep", "m2m", "--length", "3-12", "--epochs", "20", "--seeds", "0-1", "-q", "--out", str(out)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "lstm_echo", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "lstm_echo", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        # Ctrl-C as a terminal sends it, even when these tests run in a background job (where SIGINT is ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 120
     while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 4):
