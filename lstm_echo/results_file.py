@@ -27,17 +27,16 @@ from pathlib import Path
 
 from lstm_echo import config
 from lstm_echo.config import Experiment, InputError
-from lstm_echo.rows import RUN_COLUMNS, SCORE_FIELDS, SETTING_COLUMNS, checked_run_row
+from lstm_echo.rows import OBJECT_FIELDS, RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
 
 FORMATS = (".jsonl", ".csv")
 # How every line the tool writes begins; a torn line that begins so is ours.
 JSONL_START = '{"architecture": "'
-# A CSV has no objects: `train` and `test` become columns `train.mse`, `train.echo_rate`, ...
-OBJECT_COLUMNS = ("train", "test")
+# A CSV has no objects: `train`, `test` and `provenance` become columns `train.mse`, ..., `provenance.host`, ...
 CSV_COLUMNS = tuple(
     column
     for name in RUN_COLUMNS
-    for column in ([f"{name}.{part}" for part in SCORE_FIELDS] if name in OBJECT_COLUMNS else [name])
+    for column in ([f"{name}.{part}" for part in OBJECT_FIELDS[name]] if name in OBJECT_FIELDS else [name])
 )
 CSV_HEADER = ",".join(CSV_COLUMNS)
 
@@ -71,17 +70,18 @@ CSV_READERS: dict[str, Callable[[str], object]] = {
     "predictions": lambda text: [csv_number(p) for p in text.split(" ")] if text else [],
     **{name: int for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together")},
     **{name: csv_number for name in ("tolerance", "max_error", "final_loss", "seconds")},
-    **{f"{name}.{part}": csv_number for name in OBJECT_COLUMNS for part in ("mse", "echo_rate")},
-    **{f"{name}.sequences": lambda text: int(text) if text else None for name in OBJECT_COLUMNS},
+    **{f"{name}.{part}": csv_number for name in ("train", "test") for part in ("mse", "echo_rate")},
+    **{f"{name}.sequences": lambda text: int(text) if text else None for name in ("train", "test")},
+    **{f"provenance.{part}": str for part in OBJECT_FIELDS["provenance"]},
 }
 
 
 def with_objects(flat: dict) -> dict:
-    """A CSV row's `train.mse`, ... columns back into `train` and `test` objects (null when empty)."""
+    """A CSV row's `train.mse`, ... columns back into its objects (`test` null when empty)."""
     row = {name: value for name, value in flat.items() if "." not in name}
-    for name in OBJECT_COLUMNS:
-        scores = {part: flat[f"{name}.{part}"] for part in SCORE_FIELDS}
-        row[name] = None if scores["sequences"] is None else scores
+    for name, parts in OBJECT_FIELDS.items():
+        values = {part: flat[f"{name}.{part}"] for part in parts}
+        row[name] = None if name == "test" and values["sequences"] is None else values  # no held-out set
     return row
 
 
@@ -102,7 +102,7 @@ def csv_line(row: dict) -> str:
         **row,
         "learned": "true" if row["learned"] else "false",
         "predictions": " ".join("" if p is None else repr(p) for p in row["predictions"]),
-        **{f"{name}.{part}": (row[name] or {}).get(part) for name in OBJECT_COLUMNS for part in SCORE_FIELDS},
+        **{f"{name}.{part}": (row[name] or {}).get(part) for name, parts in OBJECT_FIELDS.items() for part in parts},
     }
     csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore").writerow(flat)
     return buffer.getvalue()

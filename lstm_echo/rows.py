@@ -5,7 +5,11 @@ A run row is one trained model, one seed of one setting:
     architecture task cell layers length neurons epochs batch_size learning_rate seed
     sequences test_sequences data_seed
     params learned steps_correct steps tolerance worst_step max_error final_loss
-    train test seconds models_trained_together predictions [loss_history]
+    train test seconds models_trained_together provenance predictions [loss_history]
+
+`provenance` is an object of strings, {lstm_echo, tensorflow, keras, numpy,
+python, host, cpu, finished}: what made the run, and when it finished (UTC).
+It is never part of what identifies a run.
 
 `train` and `test` are objects, {mse, echo_rate, sequences}: the figures on the
 training data and on the held-out sequences (`test` is null without
@@ -31,7 +35,7 @@ import statistics
 
 import numpy as np
 
-from lstm_echo import config, seeds
+from lstm_echo import config, provenance, seeds
 from lstm_echo.runner import RunResult
 from lstm_echo.verdict import Verdict
 
@@ -49,10 +53,12 @@ RESULT_COLUMNS = (
     "test",
     "seconds",
     "models_trained_together",
+    "provenance",
     "predictions",
 )
 RUN_COLUMNS = SETTING_COLUMNS + RESULT_COLUMNS
 SCORE_FIELDS = ("mse", "echo_rate", "sequences")  # of the `train` and `test` objects
+OBJECT_FIELDS = {"train": SCORE_FIELDS, "test": SCORE_FIELDS, "provenance": provenance.FIELDS}  # the row's objects
 GROUP_COLUMNS = tuple(name for name in SETTING_COLUMNS if name != "seed")
 
 
@@ -89,6 +95,7 @@ def run_row(result: RunResult, with_history: bool = False) -> dict:
         "test": scores(result.test) if result.test is not None else None,
         "seconds": (timings["compile_seconds"] + timings["train_seconds"]) / together,
         "models_trained_together": together,
+        "provenance": provenance.stamp(result.finished),
         "predictions": [float32_value(p) for p in result.predictions],
     }
     if with_history:
@@ -178,6 +185,11 @@ def checked_run_row(row) -> dict:
     checked_scores(row["train"], "train")
     if row["test"] is not None:
         checked_scores(row["test"], "test")
+    stamp = row["provenance"]
+    if not isinstance(stamp, dict) or set(stamp) != set(provenance.FIELDS):
+        raise ValueError(f"provenance is not an object of {', '.join(provenance.FIELDS)}")
+    if not all(isinstance(value, str) for value in stamp.values()):
+        raise ValueError("a provenance value is not a string")
     for name in ("final_loss", "max_error", "seconds", "tolerance"):
         number_or_none(row[name])
     for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together"):

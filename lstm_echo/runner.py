@@ -11,7 +11,7 @@ from typing import cast
 
 import numpy as np
 
-from lstm_echo import architectures, data, tasks
+from lstm_echo import architectures, data, provenance, tasks
 from lstm_echo.config import Experiment
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, LayerSpec
@@ -43,6 +43,7 @@ class RunResult:
     test: Verdict | None  # on the held-out sequences, with --sequences
     timings: dict = field(default_factory=dict)
     weights: list[np.ndarray] = field(default_factory=list)  # trained, in Keras' order
+    finished: str = ""  # when training ended, UTC (ISO 8601)
 
     @property
     def verdict(self) -> Verdict:
@@ -146,6 +147,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
         if sets.test_inputs is None
         else (sets.test_inputs[:SHOWN_SEQUENCES], cast(np.ndarray, sets.test_targets)[:SHOWN_SEQUENCES])
     )
+    finished = provenance.now()
     results = []
     for k, seed in enumerate(seeds):
         trained_on = data.per_sequence(trained.predictions[k], experiment.length)
@@ -169,6 +171,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
                 test=test,
                 timings=timings,
                 weights=[w[k] for w in trained.weights],
+                finished=finished,
             )
         )
     return results

@@ -92,9 +92,9 @@ def test_one_row_layout_everywhere(tmp_path):
             assert list(rows.checked_run_row(row))[: len(rows.RUN_COLUMNS)] == list(rows.RUN_COLUMNS)
         assert doc["summary"] == rows.aggregate(doc["runs"])
     assert list(filed) == list(rows.RUN_COLUMNS)
-    objects = ("train", "test")  # a CSV spells them out: train.mse, train.echo_rate, train.sequences, ...
+    objects = rows.OBJECT_FIELDS  # a CSV spells them out: train.mse, ..., provenance.host, ...
     assert [c for c in CSV_HEADER.split(",") if "." not in c] == [c for c in rows.RUN_COLUMNS if c not in objects]
-    assert [c for c in CSV_HEADER.split(",") if "." in c] == [f"{o}.{f}" for o in objects for f in rows.SCORE_FIELDS]
+    assert [c for c in CSV_HEADER.split(",") if "." in c] == [f"{o}.{f}" for o in objects for f in objects[o]]
     assert {k: v for k, v in filed.items() if k != "seconds"} == {
         k: v for k, v in sweep["runs"][0].items() if k != "seconds"
     }
