@@ -1,3 +1,4 @@
 from lstm_echo.cli import main
 
-main()
+if __name__ == "__main__":  # not when a sweep's worker process imports it
+    main()

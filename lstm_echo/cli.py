@@ -6,6 +6,7 @@ input check answer at once.
 """
 
 import contextlib
+import csv
 import errno
 import functools
 import importlib.metadata
@@ -30,12 +31,15 @@ from lstm_echo import (
     compile_cache,
     config,
     grid,
+    merge,
     plot,
     progress,
     report,
+    results_summary,
     rows,
     runner,
     saved_model,
+    shards,
     sweep,
 )
 from lstm_echo import seeds as seeds_module
@@ -188,6 +192,16 @@ ConfigFile = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (as --progress none).")]
+
+
+MAX_WORKERS = 256
+
+
+def worker_count(value: str | int) -> int:
+    text = str(value)  # Typer parses the default (1) too
+    if not (text.strip().isascii() and text.strip().isdigit()) or not 1 <= int(text) <= MAX_WORKERS:
+        raise config.InputError(f"Invalid value for --workers: {config.shown(text)} (a number, 1 to {MAX_WORKERS})")
+    return int(text)
 
 
 def progress_mode(text: str) -> str:
@@ -497,12 +511,37 @@ def sweep_command(
         Path | None,
         typer.Option("--config", metavar="FILE.toml", help="TOML file whose keys may hold lists; options override it."),
     ] = None,
+    shard: Annotated[
+        Any,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            parser=shards.parse,
+            help="Run only shard K (from 0) of N, for a job array; with --out it writes FILE.d/K-of-N.jsonl "
+            "and skips what FILE already holds.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            parser=worker_count,
+            help="Train in N processes on this machine (each imports TensorFlow once); default 1.",
+        ),
+    ] = 1,
+    plan: Annotated[
+        Any,
+        typer.Option(
+            "--plan", metavar="N", parser=shards.plan_count, help="Show how the sweep splits into N shards, and stop."
+        ),
+    ] = None,
     plot_file: Plot = None,
     as_json: Json = False,
     quiet: Quiet = False,
     progress_mode: ProgressMode = "auto",
 ):
-    """Train every combination of the given settings, once per seed, in one process."""
+    """Train every combination of the given settings, once per seed, in one process (or one shard of them)."""
     mode = "none" if quiet else progress_mode
     names = grid.parse_option("architecture", architecture) if architecture is not None else None
     flags = {"architecture": names, **settings}
@@ -516,10 +555,25 @@ def sweep_command(
     seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
     points = grid.points(axes, len(seed_list), origins)
     for point in points:
-        budget.check(point, runner.network_layers(point), len(seed_list))
+        budget.check(point, runner.network_layers(point), len(seed_list) * workers)
+    if plan is not None:
+        table = shards.plan(points, len(seed_list), plan, runner.network_layers)
+        if as_json:
+            print_json(table)
+        else:
+            show(report.plan_table(table))
+        return
     results_file = ResultsFile(out) if out is not None else None
     plot_file = checked_plot(plot_file)
-    recorded = results_file.open() if results_file else {}  # the last check: it may create the file
+    merged: dict = {}
+    if shard is not None:
+        points = shards.split(points, len(seed_list), shard.count, runner.network_layers)[shard.index]
+        if results_file is not None:
+            merged = results_file.peek()  # runs already merged are not trained again
+            out = shards.shard_path(results_file.path, shard)
+            out.parent.mkdir(exist_ok=True)
+            results_file = ResultsFile(out)
+    recorded = {**merged, **(results_file.open() if results_file else {})}  # the last check: it may create the file
 
     total = len(points) * len(seed_list)
     with results_file or contextlib.nullcontext(), progress.display(mode, stderr) as display:
@@ -530,7 +584,13 @@ def sweep_command(
 
         try:
             outcome = sweep.run(
-                points, seed_list, results_file, recorded, on_runs=lambda n: display.advance(bar, n), on_phase=on_phase
+                points,
+                seed_list,
+                results_file,
+                recorded,
+                on_runs=lambda n: display.advance(bar, n),
+                on_phase=on_phase,
+                workers=workers,
             )
         except ResultsWriteError as error:
             fail(str(error), code=1)
@@ -659,6 +719,78 @@ def predict(
         )
         return
     show(report.predict_report(model, experiment, inputs, targets, predictions, verdict))
+
+
+@app.command("report", cls=Command)
+def report_command(
+    files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Results files (.jsonl or .csv).")],
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", metavar="SETTINGS", help="Group by these settings: length,neurons (default: all but seed)."
+        ),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", metavar="SETTING=VALUES", help="Keep only these runs: architecture=m2m, length=5-10."),
+    ] = None,
+    plot_file: Annotated[
+        Path | None,
+        typer.Option("--plot", metavar="FILE.png", help="Draw the share of runs that learned against the first --by."),
+    ] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV on stdout.")] = False,
+    as_json: Json = False,
+):
+    """Summarize results files as sweep does, without TensorFlow and without training."""
+    groups = results_summary.parse_by(by)
+    accepted = results_summary.parse_where(where or [])
+    plot_file = checked_plot(plot_file)
+    table, read = results_summary.summarize(files, groups, accepted)
+    if plot_file is not None:
+        series: dict[str, tuple[list, list[float]]] = {}
+        for row in table:
+            label = ", ".join(f"{name} {row[name]}" for name in groups[1:])
+            xs, rates = series.setdefault(label, ([], []))
+            xs.append(row[groups[0]])
+            rates.append(row["learned_rate"])
+        plot.save_rates(plot_file, series, f"{report.plural(read, 'run')} from {len(files)} files", groups[0])
+    if as_json:
+        print_json({"summary": table, "runs": read})
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(table[0]) if table else groups, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+    else:
+        show(report.sweep_table(table, runs=sum(row["runs"] for row in table)))
+
+
+@app.command("merge", cls=Command)
+def merge_command(
+    files: Annotated[list[Path], typer.Argument(metavar="FILES...", help="Results files (.jsonl or .csv) to merge.")],
+    into: Annotated[
+        Path, typer.Option("--into", metavar="FILE", help="The merged file (.jsonl or .csv); its own runs are kept.")
+    ],
+    as_json: Json = False,
+):
+    """Merge results files (a sweep's shards, say) into one: whole or not at all, each run once."""
+    merged = merge.merge(files, into)
+    for run in merged.conflicts[:CONFLICTS_SHOWN]:
+        settings = ", ".join(f"{name} {value}" for name, value in zip(rows.SETTING_COLUMNS, run) if value is not None)
+        print(f"Conflict: {settings}: the files disagree; the first kept", file=sys.stderr)
+    if len(merged.versions) > 1:
+        made = "; ".join(f"lstm-echo {a}, TensorFlow {b}, Keras {c}" for a, b, c in sorted(merged.versions))
+        print(f"Warning: the runs were made by different versions: {made}", file=sys.stderr)
+    if as_json:
+        conflicts = [dict(zip(rows.SETTING_COLUMNS, run)) for run in merged.conflicts]
+        print_json({"into": str(into), "runs": merged.runs, "duplicates": merged.duplicates, "conflicts": conflicts})
+        return
+    print(
+        f"{into}: {report.plural(merged.runs, 'run')} from {report.plural(len(files), 'file')}; "
+        f"{merged.duplicates} duplicates dropped, {len(merged.conflicts)} conflicts (the first kept)"
+    )
+
+
+CONFLICTS_SHOWN = 10  # on stderr; --json lists them all
 
 
 @app.command("cache", cls=Command)

@@ -54,6 +54,40 @@ def check(path: Path) -> Path:
     return path
 
 
+def save_rates(path: Path, series: dict[str, tuple[list, list[float]]], title: str, x_label: str) -> None:
+    """Echo rate (the share of runs that learned) against a setting, one line per series."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
+    for label, (xs, rates) in series.items():
+        axes.plot([str(x) for x in xs], rates, marker="o", label=label or None)
+    axes.set_ylim(-0.05, 1.05)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel("share of runs that learned")
+    axes.set_title(title, fontsize=10)
+    axes.grid(True, alpha=0.3)
+    if any(series):
+        axes.legend(fontsize=8)
+    figure.tight_layout()
+    write_figure(figure, path)
+    plt.close(figure)
+
+
+def write_figure(figure, path: Path) -> None:
+    """The PNG written whole or not at all: a temporary file beside it, then renamed."""
+    handle, temporary = tempfile.mkstemp(suffix=".png", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            figure.savefig(out, format="png")
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
     """One line per curve, loss on a log scale, written whole or not at all."""
     import matplotlib
@@ -79,13 +113,7 @@ def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
     if not many:
         axes.legend(fontsize=8)
     figure.tight_layout()
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as out:
-            figure.savefig(out, format="png")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+        write_figure(figure, path)
     finally:
         plt.close(figure)

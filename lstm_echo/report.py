@@ -478,13 +478,13 @@ SWEEP_AXES = {name: config.SETTINGS[name].label for name in config.AXES}  # sett
 
 def varying_axes(rows: list[dict]) -> list[str]:
     """The settings that differ between rows; the others are shared by all."""
-    return [name for name in SWEEP_AXES if len({r[name] for r in rows}) > 1]
+    return [name for name in SWEEP_AXES if name in rows[0] and len({r[name] for r in rows}) > 1]
 
 
 def shared_text(rows: list[dict], varying: list[str]) -> str:
     """`architecture many-to-many, task echo, ...`: the settings every row shares, but those that do nothing."""
     first = rows[0]
-    shown = [n for n in SWEEP_AXES if n not in varying and n not in config.inert(first)]
+    shown = [n for n in SWEEP_AXES if n in first and n not in varying and n not in config.inert(first)]
     return ", ".join(f"{SWEEP_AXES[n].lower()} {first[n]}" for n in shown)
 
 
@@ -512,7 +512,7 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
             rate_text(r["median_test_echo_rate"]) if held_out else loss_text(r["worst_final_loss"]),
             f"{r['median_seconds']:.3f}",
         )
-    title = f"{plural(runs, 'run')}, {plural(len(rows), 'setting')}; {shared}" if rows else plural(runs, "run")
+    title = f"{plural(runs, 'run')}, {plural(len(rows), 'setting')}" + (f"; {shared}" if shared else "")
     return Group(Text(title, style="bold"), table)
 
 
@@ -526,6 +526,17 @@ def cache_text(state: dict) -> Text:
         f"{state['bytes'] / 2**20:.1f} MB (about 0.5 MB per shape trained; never pruned). "
         "LSTM_ECHO_CACHE=off turns it off, LSTM_ECHO_CACHE_DIR moves it, lstm-echo cache --clear empties it."
     )
+
+
+def plan_table(plan: list[dict]) -> Group:
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Shard", "Settings", "Runs", "Programs", "Share of work"):
+        table.add_column(column, justify="right")
+    for row in plan:
+        table.add_row(row["shard"], str(row["settings"]), str(row["runs"]), str(row["programs"]), f"{row['share']:.1%}")
+    runs = sum(row["runs"] for row in plan)
+    title = f"{plural(runs, 'run')} in {plural(len(plan), 'shard')} (work: model updates weighted by network size)"
+    return Group(Text(title, style="bold"), table)
 
 
 def timedistributed_report(answer: dict) -> Group:

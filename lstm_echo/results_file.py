@@ -22,7 +22,7 @@ import io
 import json
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lstm_echo import config
@@ -111,8 +111,9 @@ def csv_line(row: dict) -> str:
 class ResultsFile:
     """`--out FILE`: checked by name at once, then opened (read, checked, locked) by `open`."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, option: str = "--out"):
         self.path = Path(path)
+        self.option = option  # what the errors name
         self.shown = config.shown(str(path))
         name = self.path.name.lower()
         self.format = next((suffix for suffix in FORMATS if name.endswith(suffix)), None)
@@ -131,7 +132,7 @@ class ResultsFile:
             self.refuse("not a regular file" if not stat.S_ISDIR(target.st_mode) else "is a folder")
 
     def refuse(self, reason: str):
-        raise InputError(f"Invalid value for --out: {self.shown} ({reason})")
+        raise InputError(f"Invalid value for {self.option}: {self.shown} ({reason})")
 
     def open(self) -> dict[tuple, dict]:
         """Lock the file (creating it if new) and read the runs it holds, by key.
@@ -164,9 +165,26 @@ class ResultsFile:
         self.descriptor = descriptor
         return recorded
 
+    def peek(self) -> dict[tuple, dict]:
+        """The runs of an existing file, by key, read without locking or changing it (none if it is missing)."""
+        try:
+            descriptor = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            self.refuse(error.strerror or str(error))
+        try:
+            return self.read(descriptor)
+        finally:
+            os.close(descriptor)
+
     def read(self, descriptor: int) -> dict[tuple, dict]:
-        """Every whole line as a row; a file that is not ours is refused untouched."""
-        recorded, offset, number = {}, 0, 0
+        """Every whole line as a row, by key; a file that is not ours is refused untouched."""
+        return {key(row): row for row in self.rows(descriptor)}
+
+    def rows(self, descriptor: int) -> Iterator[dict]:
+        """Every whole line as a row, in order, one at a time; a file that is not ours is refused untouched."""
+        offset, number = 0, 0
         with open(os.dup(descriptor), "rb") as file:
             for number, raw in enumerate(file, start=1):
                 if not raw.endswith(b"\n"):
@@ -183,8 +201,7 @@ class ResultsFile:
                     row = checked_run_row(json.loads(line)) if self.format == ".jsonl" else csv_row(line)
                 except (ValueError, RecursionError) as error:
                     self.refuse(f"not a results file of lstm-echo: line {number}: {str(error)[:80]}")
-                recorded[key(row)] = row
-        return recorded
+                yield row
 
     def check_torn(self, tail: bytes, rows_before: int) -> None:
         """A last line without its newline is ours if lines of ours came before it, or it starts as
@@ -193,6 +210,14 @@ class ResultsFile:
         if rows_before == 0 and not tail.startswith(start):
             self.refuse("not a results file of lstm-echo: its only line is not a results row")
 
+    def lines(self, rows: list[dict], header: bool) -> bytes:
+        """`rows` as this file's lines (after the CSV header, when `header`)."""
+        if self.format == ".jsonl":
+            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        else:
+            text = (CSV_HEADER + "\n" if header else "") + "".join(map(csv_line, rows))
+        return text.encode("utf-8")
+
     def append(self, rows: list[dict]) -> None:
         """Add runs as whole lines in one write, synced to disk; a failed write is cut back off."""
         assert self.descriptor is not None, "open() the file first"
@@ -200,11 +225,7 @@ class ResultsFile:
             os.ftruncate(self.descriptor, self.torn_from)
             self.torn_from = None
         size = os.lseek(self.descriptor, 0, os.SEEK_END)
-        if self.format == ".jsonl":
-            text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        else:
-            text = (CSV_HEADER + "\n" if size == 0 else "") + "".join(map(csv_line, rows))
-        data = text.encode("utf-8")
+        data = self.lines(rows, header=size == 0)
         try:
             written = 0
             while written < len(data):

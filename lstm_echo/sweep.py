@@ -1,14 +1,21 @@
-"""A sweep: every point of a grid, once per seed, in one process, recorded as it goes.
+"""A sweep: every point of a grid, once per seed, recorded as it goes.
 
 The seeds of one point train together in one compiled program; their runs are
 then appended to the results file in one write before the next point starts.
 Runs the file already holds are skipped, so a killed sweep resumes where it
 stopped.
+
+With `workers` > 1 the points go to that many worker processes (the standard
+library's pool), each importing TensorFlow once and given whole groups of
+points that share a compiled program; this process alone writes the file.
 """
 
+import multiprocessing
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from lstm_echo import runner, seeds
+from lstm_echo import runner, seeds, shards
 from lstm_echo.config import Experiment
 from lstm_echo.results_file import ResultsFile, experiment_key
 from lstm_echo.rows import run_row
@@ -29,6 +36,7 @@ def run(
     recorded: dict | None = None,
     on_runs=None,
     on_phase=None,
+    workers: int = 1,
 ) -> Outcome:
     """Train every point for every seed not in `recorded` (`out`'s runs, by key), appending to `out`.
 
@@ -39,6 +47,7 @@ def run(
     rows: list[dict] = []
     curves: list[tuple[Experiment, list[float]]] = []
     trained = skipped = 0
+    work: list[tuple[Experiment, list[int]]] = []
     for point in points:
         keys = {seed: experiment_key(replace(point, seed=seed)) for seed in seed_list}
         todo = [seed for seed in seed_list if keys[seed] not in recorded]
@@ -46,15 +55,53 @@ def run(
         skipped += len(seed_list) - len(todo)
         if on_runs is not None and len(todo) < len(seed_list):
             on_runs(len(seed_list) - len(todo))
-        if not todo:
-            continue
-        results = runner.run_seeds(point, todo, on_phase=on_phase)
-        new_rows = [run_row(result) for result in results]
+        if todo:
+            work.append((point, todo))
+    done = trained_points(work, on_phase) if workers == 1 else pooled(work, workers)
+    for point, new_rows, curve in done:
         if out is not None:
             out.append(new_rows)
         rows.extend(new_rows)
-        trained += len(todo)
-        curves.append((point, seeds.median_curve([r.loss_history for r in results])))
+        trained += len(new_rows)
+        curves.append((point, curve))
         if on_runs is not None:
-            on_runs(len(todo))
+            on_runs(len(new_rows))
     return Outcome(rows=rows, trained=trained, skipped=skipped, curves=curves)
+
+
+Done = tuple[Experiment, list[dict], list[float]]  # a point, its new run rows, its median loss curve
+
+
+def trained_points(work: list[tuple[Experiment, list[int]]], on_phase=None) -> Iterator[Done]:
+    """Train each point's seeds together, one point after another, as each finishes."""
+    for point, todo in work:
+        results = runner.run_seeds(point, todo, on_phase=on_phase)
+        yield point, [run_row(result) for result in results], seeds.median_curve([r.loss_history for r in results])
+
+
+def train_group(group: list[tuple[Experiment, list[int]]]) -> list[Done]:
+    """A worker's task: points that share a compiled program, back to back."""
+    return list(trained_points(group))
+
+
+def quiet_worker() -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool and says how to resume.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def pooled(work: list[tuple[Experiment, list[int]]], workers: int) -> Iterator[Done]:
+    """Train the points in `workers` processes, yielding each group's points as the group finishes."""
+    groups: dict[tuple, list] = {}
+    for point, todo in work:
+        groups.setdefault(shards.program_key(point), []).append((point, todo))
+    # "spawn": a fresh interpreter per worker, safe whatever this process has imported (TensorFlow, in tests).
+    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=quiet_worker)
+    try:
+        for done in pool.imap_unordered(train_group, list(groups.values())):
+            yield from done
+        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C or a failed write: stop the workers now
+        raise
+    finally:
+        pool.join()

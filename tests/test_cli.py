@@ -178,7 +178,16 @@ def test_malformed_config_names_file_and_key(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["params"], ["architectures"], ["cache"], ["run", "--help"], ["run", "m2m", "--length", "0"]]
+    "args",
+    [
+        ["--help"],
+        ["params"],
+        ["architectures"],
+        ["cache"],
+        ["run", "--help"],
+        ["run", "m2m", "--length", "0"],
+        ["sweep", "m2m,o2o", "--length", "3-9", "--seeds", "4", "--plan", "3"],
+    ],
 )
 def test_light_commands_do_not_import_tensorflow(args):
     probe = (

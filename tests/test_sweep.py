@@ -9,17 +9,12 @@ import sys
 import time
 
 import pytest
-from typer.testing import CliRunner
+from conftest import invoke, lstm_echo
 
 from lstm_echo import architectures, rows
-from lstm_echo.cli import app
 from lstm_echo.rows import SETTING_COLUMNS
 
 SMALL = ["sweep", "m2o", "--length", "3,4", "--epochs", "5,10", "--seeds", "0-1", "-q"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, list(args))
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
@@ -160,3 +155,28 @@ def test_a_foreign_out_file_is_refused_untouched(tmp_path):
     result = invoke(*SMALL, "--out", str(out))
     assert result.exit_code == 2 and "not a results file" in result.stderr
     assert out.read_text() == '{"a": 1}\n{"b": 2'
+
+
+def test_workers_train_the_same_runs_as_one_process(tmp_path):
+    grid = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "4", "--seeds", "2", "-q", "--json"]
+    one = json.loads(invoke(*grid, "--out", tmp_path / "one.jsonl").stdout)
+    result = lstm_echo(*grid, "--workers", "2", "--out", tmp_path / "two.jsonl")
+    assert result.returncode == 0, result.stderr
+    two = json.loads(result.stdout)
+
+    def untimed(doc):
+        return sorted(json.dumps({k: v for k, v in row.items() if k != "median_seconds"}) for row in doc["summary"])
+
+    assert two["trained"] == 8 and untimed(two) == untimed(one)
+
+    def runs(name):
+        rows = [json.loads(line) for line in (tmp_path / name).read_text().splitlines()]
+        return {tuple(r[c] for c in SETTING_COLUMNS): r["predictions"] for r in rows}, len(rows)
+
+    assert runs("two.jsonl") == runs("one.jsonl")
+
+
+@pytest.mark.parametrize("value", ["0", "many", "1000"])
+def test_a_bad_worker_count_is_one_line(no_training, value):
+    result = invoke("sweep", "m2m", "--workers", value)
+    assert result.exit_code == 2 and "--workers" in result.stderr and repr(value) in result.stderr

@@ -1,0 +1,233 @@
+"""`lstm-echo report`: aggregate rows from results files already written, no TensorFlow, no training.
+
+Files are read as a stream, one line at a time, keeping per group only what its
+summary needs (the learned flags, losses, seconds and seeds), so a file of a
+million runs fits in a fraction of its size. Lines are parsed, not checked as
+strictly as a sweep checks the file it will append to: a report writes nothing.
+"""
+
+import csv
+import json
+import multiprocessing
+import os
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstm_echo import grid, seeds
+from lstm_echo.config import InputError, shown
+from lstm_echo.results_file import CSV_COLUMNS, CSV_READERS, FORMATS, with_objects
+from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, seeds_label
+
+
+def parse_by(text: str | None) -> list[str]:
+    """`--by length,neurons`: the settings to group by (default: every setting but the seed)."""
+    if text is None:
+        return list(GROUP_COLUMNS)
+    names = [name.strip().replace("-", "_") for name in text.split(",")]
+    for name in names:
+        if name not in SETTING_COLUMNS:
+            raise InputError(
+                f"Invalid value for --by: {shown(text)} ({name!r} is not a setting: {', '.join(SETTING_COLUMNS)})"
+            )
+    return list(dict.fromkeys(names))
+
+
+def parse_where(texts: list[str]) -> dict[str, set]:
+    """`--where architecture=m2m --where length=5,10`: the runs to keep (values of one name are alternatives)."""
+    accepted: dict[str, set] = {}
+    for text in texts:
+        name, equals, values = text.partition("=")
+        name = name.strip().replace("-", "_")
+        if not equals or name not in SETTING_COLUMNS:
+            raise InputError(f"Invalid value for --where: {shown(text)} (write SETTING=VALUE, like length=5,10)")
+        try:
+            accepted.setdefault(name, set()).update(grid.items(name, values))
+        except (grid.GridError, seeds.SeedsError) as error:
+            raise InputError(f"Invalid value for --where: {shown(text)} ({error})") from None
+    return accepted
+
+
+PARALLEL_BYTES = 64 * 2**20  # a JSONL file this big is read in parts, by several processes
+MAX_READERS = 8
+
+# In every row lstm-echo writes, what a report needs comes before the provenance,
+# the predictions and the loss history; parsing only that part halves the work.
+TAIL = ', "provenance": '
+
+
+def head(text: str) -> str:
+    """The part of a JSON row a report reads (the whole row when it is not laid out as lstm-echo lays it out)."""
+    cut = text.find(TAIL)
+    return text[:cut] + "}" if cut > 0 else text
+
+
+@dataclass
+class Group:
+    """What one group's summary needs, gathered run by run."""
+
+    runs: int = 0
+    learned: list[bool] = field(default_factory=list)
+    losses: list[float | None] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+    params: set[int] = field(default_factory=set)
+    test_echo_rates: list[float] = field(default_factory=list)
+    test_mses: list[float] = field(default_factory=list)
+
+    def add(self, row: dict) -> None:
+        self.runs += 1
+        self.learned.append(row["learned"])
+        self.losses.append(row["final_loss"])
+        self.seconds.append(row["seconds"])
+        self.seeds.append(row["seed"])
+        self.params.add(row["params"])
+        test = row["test"]
+        if test is not None:
+            if test["echo_rate"] is not None:
+                self.test_echo_rates.append(test["echo_rate"])
+            if test["mse"] is not None:
+                self.test_mses.append(test["mse"])
+
+    def extend(self, other: "Group") -> None:
+        """Add the runs another process gathered for the same group."""
+        self.runs += other.runs
+        self.learned += other.learned
+        self.losses += other.losses
+        self.seconds += other.seconds
+        self.seeds += other.seeds
+        self.params |= other.params
+        self.test_echo_rates += other.test_echo_rates
+        self.test_mses += other.test_mses
+
+    def summary(self) -> dict:
+        s = seeds.summarize(self.learned, self.losses)
+        return {
+            "seeds": seeds_label(sorted(set(self.seeds))),
+            "params": next(iter(self.params)) if len(self.params) == 1 else None,
+            "runs": s.runs,
+            "runs_learned": s.learned,
+            "learned_rate": s.learned_rate,
+            "diverged": s.diverged,
+            "median_final_loss": s.median_final_loss,
+            "worst_final_loss": s.worst_final_loss,
+            "median_test_echo_rate": statistics.median(self.test_echo_rates) if self.test_echo_rates else None,
+            "median_test_mse": statistics.median(self.test_mses) if self.test_mses else None,
+            "median_seconds": statistics.median(self.seconds),
+        }
+
+
+def file_format(path: Path) -> str:
+    suffix = next((s for s in FORMATS if path.name.lower().endswith(s)), None)
+    if suffix is None:
+        raise InputError(f"Invalid value for FILES: {shown(str(path))} (the name must end in .jsonl or .csv)")
+    if not path.is_file():
+        raise InputError(f"Invalid value for FILES: {shown(str(path))} (no such file)")
+    return suffix
+
+
+def csv_rows(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, row) of a CSV results file."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is not None and tuple(header) != CSV_COLUMNS:
+            raise RowError(1, "not lstm-echo's header")
+        for number, cells in enumerate(reader, start=2):
+            try:
+                yield number, with_objects({name: CSV_READERS[name](cell) for name, cell in zip(CSV_COLUMNS, cells)})
+            except (ValueError, KeyError) as error:
+                raise RowError(number, str(error)) from None
+
+
+def jsonl_rows(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, dict]]:
+    """(byte offset, row) of the JSONL lines that start in [start, end); a torn last line is skipped
+    (a run still being written)."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        offset = start
+        if start > 0:
+            offset += len(handle.readline())  # the line that began before `start` is the previous part's
+        for raw in handle:
+            if end is not None and offset >= end:
+                break
+            if raw.endswith(b"\n"):
+                try:
+                    yield offset, json.loads(head(raw.decode("utf-8")))
+                except (ValueError, UnicodeDecodeError) as error:
+                    raise RowError(offset, str(error), is_offset=True) from None
+            offset += len(raw)
+
+
+class RowError(Exception):
+    """A line that is not a results row: its number (or, in a part of a file, its byte offset)."""
+
+    def __init__(self, where: int, reason: str, is_offset: bool = False):
+        super().__init__(where, reason, is_offset)  # all in args: it crosses from a reading process
+        self.where, self.reason, self.is_offset = where, reason, is_offset
+
+
+def gather(path: Path, by: list[str], where: dict[str, set], start: int = 0, end: int | None = None):
+    """The groups of one file (or of the part [start, end) of a JSONL file), and the runs read."""
+    groups: dict[tuple, Group] = {}
+    read = 0
+    rows = csv_rows(path) if path.name.lower().endswith(".csv") else jsonl_rows(path, start, end)
+    for place, row in rows:
+        read += 1
+        try:
+            if any(row.get(name) not in accepted for name, accepted in where.items()):
+                continue
+            groups.setdefault(tuple(row[name] for name in by), Group()).add(row)
+        except (KeyError, TypeError, AttributeError) as error:
+            is_offset = not path.name.lower().endswith(".csv")
+            raise RowError(place, f"no {error}, or of the wrong type", is_offset) from None
+    return groups, read
+
+
+def line_number(path: Path, offset: int) -> int:
+    """The line that starts at byte `offset` (only when a line is wrong, so counting is cheap enough)."""
+    count, done = 1, 0
+    with open(path, "rb") as handle:
+        while done < offset:
+            block = handle.read(min(2**20, offset - done))
+            count += block.count(b"\n")
+            done += len(block)
+    return count
+
+
+def parts(path: Path, count: int) -> list[tuple[int, int]]:
+    size = path.stat().st_size
+    step = -(-size // count)
+    return [(k * step, min(size, (k + 1) * step)) for k in range(count)]
+
+
+def summarize(paths: list[Path], by: list[str], where: dict[str, set]) -> tuple[list[dict], int]:
+    """One aggregate row per group of `by` values, in the order groups first appear; and the runs read.
+
+    A big JSONL file is read in parts by as many processes as there are CPUs; its
+    groups are merged in file order, so the result does not depend on the split.
+    """
+    merged: dict[tuple, Group] = {}
+    read = 0
+    for path in map(Path, paths):
+        suffix = file_format(path)
+        workers = min(os.cpu_count() or 1, MAX_READERS)
+        split = suffix == ".jsonl" and workers > 1 and path.stat().st_size >= PARALLEL_BYTES
+        tasks = [(path, by, where, start, end) for start, end in (parts(path, workers) if split else [(0, None)])]
+        try:
+            if split:
+                with multiprocessing.get_context("spawn").Pool(workers) as pool:
+                    results = pool.starmap(gather, tasks)
+            else:
+                results = [gather(*task) for task in tasks]
+        except RowError as error:
+            number = line_number(path, error.where) if error.is_offset else error.where
+            raise InputError(f"{path}: line {number} is not a results row of lstm-echo ({error.reason[:60]})") from None
+        except OSError as error:
+            raise InputError(f"Invalid value for FILES: {shown(str(path))} ({error.strerror or error})") from None
+        for groups, count in results:
+            read += count
+            for values, group in groups.items():
+                merged.setdefault(values, Group()).extend(group)
+    return [{**dict(zip(by, values)), **group.summary()} for values, group in merged.items()], read
