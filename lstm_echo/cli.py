@@ -512,7 +512,7 @@ def sweep_command(
         typer.Option("--config", metavar="FILE.toml", help="TOML file whose keys may hold lists; options override it."),
     ] = None,
     shard: Annotated[
-        Any,
+        shards.Shard | None,
         typer.Option(
             "--shard",
             metavar="K/N",
@@ -531,7 +531,7 @@ def sweep_command(
         ),
     ] = 1,
     plan: Annotated[
-        Any,
+        int | None,
         typer.Option(
             "--plan", metavar="N", parser=shards.plan_count, help="Show how the sweep splits into N shards, and stop."
         ),

@@ -478,7 +478,7 @@ SWEEP_AXES = {name: config.SETTINGS[name].label for name in config.AXES}  # sett
 
 def varying_axes(rows: list[dict]) -> list[str]:
     """The settings that differ between rows; the others are shared by all."""
-    return [name for name in SWEEP_AXES if name in rows[0] and len({r[name] for r in rows}) > 1]
+    return [name for name in SWEEP_AXES if rows and name in rows[0] and len({r[name] for r in rows}) > 1]
 
 
 def shared_text(rows: list[dict], varying: list[str]) -> str:

@@ -74,6 +74,11 @@ def test_a_shard_skips_what_the_merged_file_holds(tmp_path):
     assert merged.read_bytes() == content  # read, never written
 
 
+def test_a_shard_with_nothing_to_do_says_so():
+    result = invoke("sweep", "m2m", "--epochs", "2", "--shard", "1/3", "-q")  # one setting, three shards
+    assert result.exit_code == 0 and "0 runs" in result.stdout
+
+
 @pytest.mark.parametrize("value", ["2/2", "1/0", "x", "-1/2", "1/2/3", "3"])
 def test_a_bad_shard_is_one_line(no_training, value):
     result = invoke(*GRID, "--shard", value)
