@@ -61,6 +61,8 @@ def main():
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     r = args.repeats
+    # The light commands first, before the heavy rows leave the machine busy.
+    light = {name: median(r, [[LSTM_ECHO, name]]) for name in ("--help", "params", "architectures")}
     warm = tempfile.mkdtemp(prefix="lstm-echo-bench-warm-")
     seconds([RUN, [*RUN, "--seeds", "100"]], {"LSTM_ECHO_CACHE_DIR": warm})  # fill it
 
@@ -76,9 +78,7 @@ def main():
             [[LSTM_ECHO, "sweep", "m2m", "--length", f"{LENGTHS[0]}-{LENGTHS[-1]}", "--json", "-q"]],
             fresh_cache=True,
         ),
-        "--help": median(r, [[LSTM_ECHO, "--help"]]),
-        "params": median(r, [[LSTM_ECHO, "params"]]),
-        "architectures": median(r, [[LSTM_ECHO, "architectures"]]),
+        **light,
     }
     shutil.rmtree(warm, ignore_errors=True)
     floor = rows["import tensorflow"]
