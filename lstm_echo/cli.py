@@ -620,27 +620,56 @@ def sweep_command(
         print(f"{out}: {outcome.trained} runs added, {outcome.skipped} skipped as already recorded")
 
 
+EXPLAIN_TOPICS = ("timedistributed", "vanishing")
+VANISHING_LENGTH = 20  # long enough for the gradients to part ways
+
+
 @app.command("explain", cls=Command)
 def explain_command(
-    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed")],
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed or vanishing")],
     length: Length = None,
     neurons: Neurons = None,
     epochs: Epochs = None,
     seed: Seed = None,
+    plot_file: Annotated[
+        Path | None,
+        typer.Option("--plot", metavar="FILE.png", help="vanishing: draw the gradients against the lag."),
+    ] = None,
     as_json: Json = False,
 ):
-    """Answer a question about the architectures by computing it: timedistributed."""
-    if topic.lower() != "timedistributed":
-        fail(f"Invalid value for TOPIC: {topic!r} (must be timedistributed)")
+    """Answer a question about the architectures by computing it: timedistributed, or vanishing
+    (how the last output's gradient shrinks with the lag, for SimpleRNN, GRU and LSTM; length 20 by default)."""
+    topic = topic.lower()
+    if topic not in EXPLAIN_TOPICS:
+        fail(f"Invalid value for TOPIC: {config.shown(topic)} (must be one of {', '.join(EXPLAIN_TOPICS)})")
     options = given({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
-    e = checked_experiment({**options, "architecture": "many-to-many"}, {})
-    from lstm_echo import explain  # builds Keras models: TensorFlow
+    if topic == "vanishing":
+        options.setdefault("length", VANISHING_LENGTH)
+    experiments = [
+        checked_experiment({**options, "architecture": "many-to-many", "cell": cell}, {})
+        for cell in ("simple", "gru", "lstm")
+    ]
+    e = experiments[-1]
+    if plot_file is not None and topic != "vanishing":
+        fail(f"Invalid value for --plot: {config.shown(str(plot_file))} (only explain vanishing draws a plot)")
+    plot_file = checked_plot(plot_file)
+    from lstm_echo import explain  # builds networks and trains them: TensorFlow
 
-    answer = explain.timedistributed(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)
+    if topic == "timedistributed":
+        answer = explain.timedistributed(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)
+    else:
+        answer = explain.vanishing(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)
+        if plot_file is not None:
+            series = {
+                f"{cell} {phase}": (list(range(e.length)), values[phase])
+                for cell, values in answer["cells"].items()
+                for phase in ("initial", "trained")
+            }
+            plot.save_lines(plot_file, series, "gradient of the last output", "lag", "|d y_last / d x|", log=True)
     if as_json:
         print_json(answer)
         return
-    show(report.timedistributed_report(answer))
+    show(report.timedistributed_report(answer) if topic == "timedistributed" else report.vanishing_report(answer))
 
 
 @app.command(cls=Command)

@@ -1,15 +1,22 @@
-"""Computed answers to the questions the architectures raise, starting with the most asked:
-is `TimeDistributed(Dense(1))` any different from a plain `Dense(1)` on a 3-D input?
+"""Computed answers to the questions the architectures raise.
 
-Both are built as real Keras models, given the same weights (a many-to-many
-network trained by the engine), and compared on Keras' own parameter counts
-and outputs.
+timedistributed: is `TimeDistributed(Dense(1))` any different from a plain
+    `Dense(1)` on a 3-D input? Both are built as real Keras models, given the
+    same weights (a many-to-many network trained by the engine), and compared on
+    Keras' own parameter counts and outputs.
+vanishing: how much does the last output still depend on inputs far back? The
+    gradient of the last output with respect to each input step, for SimpleRNN,
+    GRU and LSTM many-to-many networks of the same size, at their initial
+    weights and once trained.
 """
 
 import numpy as np
 
-from lstm_echo import config, data, keras_model, runner
+from lstm_echo import cells, config, data, keras_model, runner
 from lstm_echo.architectures import many_to_many, many_to_many_dense
+from lstm_echo.initializers import initial_weights
+
+VANISHING_CELLS = ("simple", "gru", "lstm")
 
 
 def timedistributed(length: int, neurons: int, epochs: int, seed: int) -> dict:
@@ -54,3 +61,52 @@ def timedistributed(length: int, neurons: int, epochs: int, seed: int) -> dict:
         "same_params": sides["time_distributed"]["total_params"] == sides["dense"]["total_params"],
         "max_abs_difference": float(difference.max()),
     }
+
+
+def vanishing(length: int, neurons: int, epochs: int, seed: int) -> dict:
+    """Per cell: |d y_last / d x_s| against the lag (length - 1 - s), at initialisation and after training."""
+    from lstm_echo import engine  # TensorFlow
+
+    sequence = data.echo_sequence(length)
+    x, _ = many_to_many.ARCHITECTURE.frame(sequence, sequence)
+    answer: dict = {"length": length, "neurons": neurons, "epochs": epochs, "seed": seed, "cells": {}}
+    for cell in VANISHING_CELLS:
+        experiment = config.resolve(
+            {
+                "architecture": "many-to-many",
+                "cell": cell,
+                "length": length,
+                "neurons": neurons,
+                "epochs": epochs,
+                "seed": seed,
+            }
+        )
+        layers = runner.network_layers(experiment)
+        trained = runner.run(experiment)
+        by_lag = {
+            phase: engine.input_gradients(layers, weights, x)[::-1].tolist()  # index = lag
+            for phase, weights in (("initial", initial_weights(layers, seed)), ("trained", trained.weights))
+        }
+        answer["cells"][cells.BY_OPTION[cell].label] = {**by_lag, "learned": trained.verdict.learned}
+    answer["finding"] = vanishing_finding(answer)
+    return answer
+
+
+def kept(gradients: list[float]) -> float:
+    """The gradient at the longest lag as a multiple of the one at lag 0 (below 1: it faded)."""
+    return gradients[-1] / gradients[0] if gradients[0] > 0 else float("inf")
+
+
+def vanishing_finding(answer: dict) -> str:
+    """One sentence from the numbers: what is left of each cell's gradient at the longest lag, and which fades most."""
+    parts = []
+    for phase, words in (("initial", "at initialisation"), ("trained", "after training")):
+        factors = {cell: kept(values[phase]) for cell, values in answer["cells"].items()}
+        order = sorted(factors, key=factors.__getitem__)
+        listed = ", ".join(f"{cell} {factors[cell]:.2g}" for cell in factors)
+        parts.append(f"{words} {listed} (it fades most in {order[0]}, least in {order[-1]})")
+    return (
+        f"At lag {answer['length'] - 1} the last output's gradient is, as a multiple of its size at lag 0: "
+        + "; ".join(parts)
+        + "."
+    )

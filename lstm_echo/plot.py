@@ -56,24 +56,42 @@ def check(path: Path) -> Path:
 
 def save_rates(path: Path, series: dict[str, tuple[list, list[float]]], title: str, x_label: str) -> None:
     """Echo rate (the share of runs that learned) against a setting, one line per series."""
+    save_lines(path, series, title, x_label, "share of runs that learned", categories=True)
+
+
+def save_lines(
+    path: Path,
+    series: dict[str, tuple[list, list[float]]],
+    title: str,
+    x_label: str,
+    y_label: str,
+    categories: bool = False,
+    log: bool = False,
+) -> None:
+    """One line per series: a share (0 to 1) against a setting's values, or any values on a log scale."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
-    for label, (xs, rates) in series.items():
-        axes.plot([str(x) for x in xs], rates, marker="o", label=label or None)
-    axes.set_ylim(-0.05, 1.05)
+    for label, (xs, ys) in series.items():
+        axes.plot([str(x) for x in xs] if categories else xs, ys, marker="o", label=label or None)
+    if log:
+        axes.set_yscale("log")
+    else:
+        axes.set_ylim(-0.05, 1.05)
     axes.set_xlabel(x_label)
-    axes.set_ylabel("share of runs that learned")
+    axes.set_ylabel(y_label)
     axes.set_title(title, fontsize=10)
     axes.grid(True, alpha=0.3)
     if any(series):
         axes.legend(fontsize=8)
     figure.tight_layout()
-    write_figure(figure, path)
-    plt.close(figure)
+    try:
+        write_figure(figure, path)
+    finally:
+        plt.close(figure)
 
 
 def write_figure(figure, path: Path) -> None:

@@ -539,6 +539,32 @@ def plan_table(plan: list[dict]) -> Group:
     return Group(Text(title, style="bold"), table)
 
 
+def shown_lags(length: int) -> list[int]:
+    """Every lag of a short sequence; of a long one, 0, 1, 2, 4, 8, ... and the longest."""
+    if length <= 12:
+        return list(range(length))
+    lags = [0] + [2**k for k in range(length.bit_length()) if 2**k < length - 1]
+    return [*lags, length - 1]
+
+
+def vanishing_report(answer: dict) -> Group:
+    """|d y_last / d x_s| against the lag, per cell, at initialisation and trained, and what it shows."""
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("Lag", justify="right")
+    for cell in answer["cells"]:
+        for phase in ("initial", "trained"):
+            table.add_column(f"{cell} {phase}", justify="right")
+    for lag in shown_lags(answer["length"]):
+        values = [f"{v[phase][lag]:.2e}" for v in answer["cells"].values() for phase in ("initial", "trained")]
+        table.add_row(str(lag), *values)
+    title = (
+        f"|d y_last / d x_(last - lag)| for many-to-many networks of {answer['neurons']} units, length "
+        f"{answer['length']}; trained {answer['epochs']} epochs on echo from seed {answer['seed']}"
+    )
+    learned = ", ".join(f"{cell} {'echoed' if v['learned'] else 'did not echo'}" for cell, v in answer["cells"].items())
+    return Group(Text(title, style="bold"), table, Text(f"{answer['finding']} (Trained: {learned}.)"))
+
+
 def timedistributed_report(answer: dict) -> Group:
     """Side by side: TimeDistributed(Dense(1)) and a plain Dense(1), as Keras counts and runs them."""
     wrapped, plain = answer["time_distributed"], answer["dense"]
