@@ -637,8 +637,10 @@ def explain_command(
     ] = None,
     as_json: Json = False,
 ):
-    """Answer a question about the architectures by computing it: timedistributed, or vanishing
-    (how the last output's gradient shrinks with the lag, for SimpleRNN, GRU and LSTM; length 20 by default)."""
+    """Answer a question about the architectures by computing it: timedistributed or vanishing.
+
+    vanishing: how the last output's gradient fades with the lag, for SimpleRNN, GRU and LSTM (length 20 by default).
+    """
     topic = topic.lower()
     if topic not in EXPLAIN_TOPICS:
         fail(f"Invalid value for TOPIC: {config.shown(topic)} (must be one of {', '.join(EXPLAIN_TOPICS)})")
