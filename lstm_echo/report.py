@@ -209,7 +209,7 @@ def steps_table(architecture: str, inputs, expected, predictions, tolerance: flo
     return Group(Text("Predictions", style="bold"), table)
 
 
-SHOWN_STEPS = 12  # of a held-out sequence, so that its table fits 80 columns
+SHOWN_STEPS = 10  # of a held-out sequence, so that its table fits 80 columns
 
 
 def held_out_table(result: RunResult) -> Group:
@@ -220,8 +220,6 @@ def held_out_table(result: RunResult) -> Group:
     table.add_column("Sequence")
     for step in range(steps):
         table.add_column(str(step), justify="right")
-    if steps < length:
-        table.add_column("…")
     values = [np.reshape(result.__dict__[name], (-1, length)) for name in ("inputs", "expected", "predictions")]
     for number, (given, want, got) in enumerate(zip(*values)):
         marks = [Text(f"{p:.2f}", style="green" if abs(p - w) < tolerance else "bold red") for p, w in zip(got, want)]
@@ -229,7 +227,8 @@ def held_out_table(result: RunResult) -> Group:
         table.add_row(f"#{number + 1} input", *(f"{v:.1f}" for v in given[:steps]))
         table.add_row("target", *(f"{v:.1f}" for v in want[:steps]))
         table.add_row(f"predicted ({right}/{length} ✓)", *marks[:steps], end_section=True)
-    title = f"Predictions on {plural(len(values[0]), 'held-out sequence')} (green: within {tolerance:g})"
+    shown = f", steps 0-{steps - 1} of {length}" if steps < length else ""
+    title = f"Predictions on {plural(len(values[0]), 'held-out sequence')}{shown} (green: within {tolerance:g})"
     return Group(Text(title, style="bold"), table)
 
 
