@@ -69,12 +69,7 @@ def save_lines(
     log: bool = False,
 ) -> None:
     """One line per series: a share (0 to 1) against a setting's values, or any values on a log scale."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
+    figure, axes = new_figure()
     for label, (xs, ys) in series.items():
         axes.plot([str(x) for x in xs] if categories else xs, ys, marker="o", label=label or None)
     if log:
@@ -83,9 +78,26 @@ def save_lines(
         axes.set_ylim(-0.05, 1.05)
     axes.set_xlabel(x_label)
     axes.set_ylabel(y_label)
-    axes.set_title(title, fontsize=10)
     axes.grid(True, alpha=0.3)
-    if any(series):
+    finish(figure, axes, path, title, legend=any(series))
+
+
+def new_figure():
+    """A figure and its axes, drawn without a display."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(8, 4.5), dpi=100)
+
+
+def finish(figure, axes, path: Path, title: str, legend: bool) -> None:
+    """Title and legend, then the PNG written whole or not at all, and the figure released."""
+    import matplotlib.pyplot as plt
+
+    axes.set_title(title, fontsize=10)
+    if legend:
         axes.legend(fontsize=8)
     figure.tight_layout()
     try:
@@ -108,12 +120,7 @@ def write_figure(figure, path: Path) -> None:
 
 def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
     """One line per curve, loss on a log scale, written whole or not at all."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
+    figure, axes = new_figure()
     many = len(curves) > 10
     for label, history in curves.items():
         axes.plot(
@@ -126,12 +133,5 @@ def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
     axes.set_yscale("log")
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss (mean squared error)")
-    axes.set_title(title, fontsize=10)
     axes.grid(True, which="both", alpha=0.3)
-    if not many:
-        axes.legend(fontsize=8)
-    figure.tight_layout()
-    try:
-        write_figure(figure, path)
-    finally:
-        plt.close(figure)
+    finish(figure, axes, path, title, legend=not many)
