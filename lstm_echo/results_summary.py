@@ -172,7 +172,8 @@ def gather(path: Path, by: list[str], where: dict[str, set], start: int = 0, end
     """The groups of one file (or of the part [start, end) of a JSONL file), and the runs read."""
     groups: dict[tuple, Group] = {}
     read = 0
-    rows = csv_rows(path) if path.name.lower().endswith(".csv") else jsonl_rows(path, start, end)
+    is_csv = file_format(path) == ".csv"
+    rows = csv_rows(path) if is_csv else jsonl_rows(path, start, end)
     for place, row in rows:
         read += 1
         try:
@@ -180,8 +181,7 @@ def gather(path: Path, by: list[str], where: dict[str, set], start: int = 0, end
                 continue
             groups.setdefault(tuple(row[name] for name in by), Group()).add(row)
         except (KeyError, TypeError, AttributeError) as error:
-            is_offset = not path.name.lower().endswith(".csv")
-            raise RowError(place, f"no {error}, or of the wrong type", is_offset) from None
+            raise RowError(place, f"no {error}, or of the wrong type", is_offset=not is_csv) from None
     return groups, read
 
 
