@@ -115,3 +115,20 @@ def check(experiment: Experiment, layers: list[LayerSpec], models: int, memory: 
         f"Invalid value for {option}: {value} (the run would need about {gigabytes(models * need.per_model + BASELINE)} "
         f"of memory and this machine has {gigabytes(memory)}: lower {lower})"
     )
+
+
+def check_connectivity(experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None) -> None:
+    """Raise TooLarge when the connectivity of `models` networks would not fit: it runs a copy of the sequence
+    per output step through each network, and keeps every activation for the backward pass."""
+    memory = machine_memory() if memory is None else memory
+    samples = architectures.get(experiment.architecture).samples(experiment.length)
+    per_copy = samples * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION
+    one = experiment.length * per_copy + estimate(experiment, layers).weights
+    need = models * one
+    if need + BASELINE <= memory:
+        return
+    option, value = ("--length", experiment.length) if one + BASELINE > memory else ("--seeds", f"{models:,} models")
+    raise TooLarge(
+        f"Invalid value for {option}: {value} (the connectivity would need about {gigabytes(need + BASELINE)} "
+        f"of memory and this machine has {gigabytes(memory)}: lower {option})"
+    )

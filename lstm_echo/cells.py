@@ -8,6 +8,9 @@ one row here plus its step function in `network`.
     lstm    input, forget, cell, output   1           h, c
     gru     update, reset, candidate      2 (Keras' reset_after: input and recurrent)   h
     simple  one                           1           h
+
+`shown` names the values `inspect` reads out of each step (the gates after
+their sigmoid, the candidate, the memory and the output).
 """
 
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ class Cell:
     gates: tuple[str, ...]  # the weight blocks per unit, in Keras' order
     bias_rows: int  # biases per block and unit
     states: int  # state tensors carried from step to step
+    shown: tuple[str, ...]  # what `inspect` shows per unit and step; "... gate" ones are sigmoids in [0, 1]
     unit_forget_bias: bool = False  # the forget block's bias starts at one
 
     def params(self, inputs: int, units: int) -> int:
@@ -32,6 +36,11 @@ class Cell:
         return f"{len(self.gates)} × ({block})" if len(self.gates) > 1 else block
 
     @property
+    def gates_shown(self) -> tuple[str, ...]:
+        """The sigmoid gates among `shown`: the values whose saturation (< 0.1, > 0.9) means something."""
+        return tuple(name for name in self.shown if name.endswith(" gate"))
+
+    @property
     def note(self) -> str:
         """What each parameter is, in words, for the params command."""
         blocks = f"{len(self.gates)} gates × " if len(self.gates) > 1 else ""
@@ -39,9 +48,12 @@ class Cell:
         return f"{self.label}: {blocks}(a weight per input + {biases} + a weight per unit), per unit."
 
 
-LSTM_CELL = Cell("lstm", "lstm", "LSTM", ("input", "forget", "cell", "output"), 1, 2, unit_forget_bias=True)
-GRU_CELL = Cell("gru", "gru", "GRU", ("update", "reset", "candidate"), 2, 1)
-SIMPLE_CELL = Cell("simple", "simple_rnn", "SimpleRNN", ("output",), 1, 1)
+LSTM_SHOWN = ("input gate", "forget gate", "output gate", "candidate", "cell state", "output")
+GRU_SHOWN = ("update gate", "reset gate", "candidate", "output")
+
+LSTM_CELL = Cell("lstm", "lstm", "LSTM", ("input", "forget", "cell", "output"), 1, 2, LSTM_SHOWN, unit_forget_bias=True)
+GRU_CELL = Cell("gru", "gru", "GRU", ("update", "reset", "candidate"), 2, 1, GRU_SHOWN)
+SIMPLE_CELL = Cell("simple", "simple_rnn", "SimpleRNN", ("output",), 1, 1, ("output",))
 
 TABLE = (LSTM_CELL, GRU_CELL, SIMPLE_CELL)
 BY_OPTION = {cell.option: cell for cell in TABLE}

@@ -31,6 +31,8 @@ from lstm_echo import (
     compile_cache,
     config,
     grid,
+    heatmaps,
+    inspection,
     merge,
     plot,
     progress,
@@ -231,6 +233,13 @@ Plot = Annotated[
 ]
 
 
+Connectivity = Annotated[
+    bool,
+    typer.Option(
+        "--connectivity",
+        help="Also |d y_t / d x_s| for every output t and input step s, and the share on the task's source step.",
+    ),
+]
 SaveModel = Annotated[
     Path | None,
     typer.Option(
@@ -446,6 +455,18 @@ def run(
         raise typer.Exit(NOT_ECHOED)
 
 
+def with_source_scores(experiments: list, outcomes: list[list[runner.RunResult]], run_rows: list, summary: list):
+    """Each run row gains its `source_score`, each summary row the mean over its seeds (`mean_source_score`),
+    measured on the sequence `inspect` looks at."""
+    per_seed: list[float | None] = []
+    for e, results in zip(experiments, outcomes):
+        conn = inspection.connectivity(e, [r.weights for r in results], inspection.default_sequence(e))
+        per_seed += conn["seed_scores"] or [None] * len(results)
+        next(s for s in summary if s["architecture"] == e.architecture)["mean_source_score"] = conn["source_score"]
+    for row, score in zip(run_rows, per_seed):
+        row["source_score"] = score
+
+
 @app.command(cls=Command)
 @with_setting_options()
 def compare(
@@ -453,6 +474,7 @@ def compare(
     settings: SettingOptions = NO_OPTIONS,
     per_seed: PerSeed = False,
     require_echo: RequireEcho = False,
+    with_connectivity: Connectivity = False,
     config_file: ConfigFile = None,
     plot_file: Plot = None,
     as_json: Json = False,
@@ -467,6 +489,9 @@ def compare(
     models = len(seed_list) if seed_list else 1
     experiments = [checked_experiment({**settings, "architecture": f.name}, origins, models) for f in chosen]
     seed_list = seed_list or [experiments[0].seed]
+    if with_connectivity:
+        for e in experiments:
+            budget.check_connectivity(e, runner.network_layers(e), len(seed_list))
     plot_file = checked_plot(plot_file)
 
     with progress.display(mode, stderr) as display:
@@ -482,6 +507,8 @@ def compare(
         save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
     run_rows = [rows.run_row(result, with_history=per_seed) for results in outcomes for result in results]
     summary = rows.aggregate(run_rows)
+    if with_connectivity:
+        with_source_scores(experiments, outcomes, run_rows, summary)
     if as_json:
         print_json(rows.document(run_rows, summary, timings={"wall_seconds": wall_seconds()}))
     else:
@@ -670,6 +697,99 @@ def explain_command(
         print_json(answer)
         return
     show(report.timedistributed_report(answer) if topic == "timedistributed" else report.vanishing_report(answer))
+
+
+SEQUENCE_DEFAULT = "the training sequence, or the first held-out one with --sequences"
+
+
+@app.command("inspect", cls=Command)
+@with_setting_options()
+def inspect_command(
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ARCH|MODEL.keras",
+            help="An architecture to train as `run` does, or a model saved by run --save-model.",
+        ),
+    ] = None,
+    settings: SettingOptions = NO_OPTIONS,
+    sequence_text: Annotated[
+        str | None,
+        typer.Option(
+            "--input", metavar="VALUES", help=f"The sequence to look at, comma-separated (default: {SEQUENCE_DEFAULT})."
+        ),
+    ] = None,
+    with_connectivity: Connectivity = False,
+    config_file: ConfigFile = None,
+    plot_file: Annotated[
+        Path | None,
+        typer.Option("--plot", metavar="FILE.png", help="Draw the heatmaps as a PNG (needs the plot extra)."),
+    ] = None,
+    as_json: Json = False,
+    quiet: Quiet = False,
+    progress_mode: ProgressMode = "auto",
+):
+    """Look inside a trained network: every step's gates and memory, and which input each output used."""
+    mode = "none" if quiet else progress_mode
+    model = Path(target) if target is not None and target.lower().endswith(saved_model.SUFFIX) else None
+    seed_list: list[int]
+    if model is not None:
+        typed = {**given(settings), **({"config": config_file} if config_file is not None else {})}
+        for name, value in typed.items():
+            option = f"--{name.replace('_', '-')}"
+            fail(
+                f"Invalid value for {option}: {config.shown(str(value))} ({model} is trained already; its settings come from it)"
+            )
+        experiment = saved_model.metadata(model)["experiment"]
+        seed_list = [experiment.seed]
+    else:
+        architecture = setting_parser("architecture")(target) if target is not None else None
+        flags, seeds_given, origins = gather_settings(config_file, {"architecture": architecture, **settings})
+        experiment = checked_experiment(flags, origins, models=len(seeds_given) if seeds_given else 1)
+        seed_list = seeds_given or [experiment.seed]
+    if sequence_text is not None:
+        taker = str(model) if model is not None else f"--length {experiment.length}"
+        texts = sequence_text.replace(",", " ").split()
+        sequence = saved_model.parse_values(texts, experiment.length, "--input", taker)
+    else:
+        sequence = inspection.default_sequence(experiment)
+    if with_connectivity:
+        budget.check_connectivity(experiment, runner.network_layers(experiment), len(seed_list))
+    plot_file = checked_plot(plot_file)
+    arch = architectures.get(experiment.architecture)
+    if not inspection.carries_memory(arch, experiment):
+        print(f"Note: {heatmaps.memory_note(arch.name)}.", file=sys.stderr)
+
+    if model is not None:
+        weights, shown = [saved_model.weights(model)], 0
+    else:
+        if not as_json:
+            layer_table = runner.layer_rows(runner.network_layers(experiment))
+            summary = report.model_summary(
+                report.settings_title(experiment, seed_list if len(seed_list) > 1 else None),
+                layer_table,
+                report.data_line(arch, experiment),
+            )
+            show(summary)
+        with progress.display(mode, stderr) as display:
+            results = runner.run_seeds(experiment, seed_list, **training_reporter(display, "", experiment))
+        best = runner.best(results)
+        if not np.isfinite(best.final_loss):
+            fail("training diverged in every seed; try a smaller --learning-rate", code=1)
+        weights, shown = [r.weights for r in results], results.index(best)
+    answer = inspection.inspect(experiment, weights, seed_list, shown, sequence, with_connectivity)
+    if model is not None:
+        answer["model"] = str(model)
+    if plot_file is not None:
+        title = f"{experiment.architecture} on {experiment.task}, seed {answer['settings']['seed']}"
+        try:
+            plot.save_heatmaps(plot_file, heatmaps.plot_panels(answer), title)
+        except OSError as error:
+            fail(f"could not write {plot_file}: {error.strerror or error}", code=1)
+    if as_json:
+        print_json(answer)
+        return
+    show(heatmaps.inspect_report(answer))
 
 
 @app.command(cls=Command)

@@ -180,18 +180,6 @@ def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | Non
     return tf.reshape(per_stream, tf.concat([tf.shape(per_stream)[:1], [-1], tf.shape(per_stream)[3:]], 0))
 
 
-def input_gradients(layers: list[LayerSpec], weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
-    """|d y_last / d x_s| for every input step s of one sequence `x` (1, steps, 1), for one model's `weights`:
-    how much the last output moves per unit of each input, through the network's own forward pass."""
-    stacked = [tf.constant(w[None], dtype=tf.float32) for w in weights]
-    inputs = tf.constant(x[None], dtype=tf.float32)  # the model axis
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        out, _ = forward(tuple(layers), stacked, inputs)
-        last = tf.reshape(out, [-1])[-1]
-    return np.abs(tape.gradient(last, inputs).numpy().reshape(-1))
-
-
 def epoch_orders(
     generators, samples: int, batch_size: int, epochs: int, chunk: int, shuffle: bool = True
 ) -> np.ndarray:

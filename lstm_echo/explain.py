@@ -65,8 +65,6 @@ def timedistributed(length: int, neurons: int, epochs: int, seed: int) -> dict:
 
 def vanishing(length: int, neurons: int, epochs: int, seed: int) -> dict:
     """Per cell: |d y_last / d x_s| against the lag (length - 1 - s), at initialisation and after training."""
-    from lstm_echo import engine  # TensorFlow
-
     sequence = data.echo_sequence(length)
     x, _ = many_to_many.ARCHITECTURE.frame(sequence, sequence)
     answer: dict = {"length": length, "neurons": neurons, "epochs": epochs, "seed": seed, "cells": {}}
@@ -84,12 +82,20 @@ def vanishing(length: int, neurons: int, epochs: int, seed: int) -> dict:
         layers = runner.network_layers(experiment)
         trained = runner.run(experiment)
         by_lag = {
-            phase: engine.input_gradients(layers, weights, x)[::-1].tolist()  # index = lag
+            phase: gradients_by_lag(layers, weights, x)
             for phase, weights in (("initial", initial_weights(layers, seed)), ("trained", trained.weights))
         }
         answer["cells"][cells.BY_OPTION[cell].label] = {**by_lag, "learned": trained.verdict.learned}
     answer["finding"] = vanishing_finding(answer)
     return answer
+
+
+def gradients_by_lag(layers, weights: list[np.ndarray], x: np.ndarray) -> list[float]:
+    """|d y_last / d x_s| with index = lag: the last row of the connectivity matrix, reversed."""
+    from lstm_echo import probes  # TensorFlow
+
+    steps = np.arange(x.shape[1])
+    return probes.connectivity(layers, [w[None] for w in weights], x, steps, stateful=False)[0, -1, ::-1].tolist()
 
 
 def kept(gradients: list[float]) -> float:

@@ -19,8 +19,17 @@ def lstm_step(recurrent_kernel, recurrent_bias=None):
     def step(state, projected_t):
         h, c = state
         i, f, g, o = tf.split(projected_t + tf.matmul(h, recurrent_kernel), 4, axis=-1)
-        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-        return tf.sigmoid(o) * tf.tanh(c), c
+        i, f, g, o = tf.sigmoid(i), tf.sigmoid(f), tf.tanh(g), tf.sigmoid(o)
+        c = f * c + i * g
+        h = o * tf.tanh(c)
+        return (h, c), {
+            "input gate": i,
+            "forget gate": f,
+            "output gate": o,
+            "candidate": g,
+            "cell state": c,
+            "output": h,
+        }
 
     return step
 
@@ -32,23 +41,30 @@ def gru_step(recurrent_kernel, recurrent_bias):
         h_z, h_r, h_h = tf.split(tf.matmul(h, recurrent_kernel) + recurrent_bias[:, None, :], 3, axis=-1)
         z, r = tf.sigmoid(x_z + h_z), tf.sigmoid(x_r + h_r)
         candidate = tf.tanh(x_h + r * h_h)
-        return (z * h + (1.0 - z) * candidate,)
+        h = z * h + (1.0 - z) * candidate
+        return (h,), {"update gate": z, "reset gate": r, "candidate": candidate, "output": h}
 
     return step
 
 
 def simple_step(recurrent_kernel, recurrent_bias=None):
     def step(state, projected_t):
-        return (tf.tanh(projected_t + tf.matmul(state[0], recurrent_kernel)),)
+        h = tf.tanh(projected_t + tf.matmul(state[0], recurrent_kernel))
+        return (h,), {"output": h}
 
     return step
 
 
-STEPS = {LSTM: lstm_step, GRU: gru_step, SIMPLE: simple_step}  # layer kind -> its step function
+# Layer kind -> its step function: (state, projected input) -> (new state, the values
+# `inspect` shows, named as in the cell's `shown`). Training keeps only the new state.
+STEPS = {LSTM: lstm_step, GRU: gru_step, SIMPLE: simple_step}
 
 
-def recurrent(spec: LayerSpec, x, weights, state=None):
-    """x (M, B, T, I) -> (outputs, final state); `state` None starts from zeros."""
+def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False):
+    """x (M, B, T, I) -> (outputs, final state, values); `state` None starts from zeros.
+
+    `keep_values`: also return every step's gates and memory, {name: (M, B, T, units)}; else None.
+    """
     kernel, recurrent_kernel, bias = weights
     cell = BY_KIND[spec.kind]
     # Two bias rows (Keras' GRU): the first is added to the input, the second inside the step.
@@ -60,11 +76,17 @@ def recurrent(spec: LayerSpec, x, weights, state=None):
         zeros = tf.zeros(tf.stack([tf.shape(x)[0], tf.shape(x)[1], spec.units]), dtype=x.dtype)
         state = (zeros,) * cell.states
     # A symbolic loop over steps keeps compile time flat in the sequence length.
-    states = tf.scan(step, projected, initializer=tuple(state))
+    values = None
+    if keep_values:
+        shown = {name: tf.zeros_like(state[0]) for name in cell.shown}
+        states, values = tf.scan(lambda carried, p: step(carried[0], p), projected, initializer=(tuple(state), shown))
+        values = {name: tf.transpose(v, [1, 2, 0, 3]) for name, v in values.items()}
+    else:
+        states = tf.scan(lambda carried, p: step(carried, p)[0], projected, initializer=tuple(state))
     final = tuple(s[-1] for s in states)
     if spec.return_sequences:
-        return tf.transpose(states[0], [1, 2, 0, 3]), final
-    return final[0], final
+        return tf.transpose(states[0], [1, 2, 0, 3]), final, values
+    return final[0], final, values
 
 
 def dense(x, kernel, bias):
@@ -75,22 +97,26 @@ def dense(x, kernel, bias):
     return tf.reshape(out, tf.concat([shape[:-1], tf.shape(kernel)[-1:]], axis=0))
 
 
-def forward(layers: tuple[LayerSpec, ...], weights, x, states=None):
+def forward(layers: tuple[LayerSpec, ...], weights, x, states=None, keep_values: bool = False):
     """Run `x` through the layers; `weights` is the flat Keras-ordered list.
 
     `states` holds a starting state per recurrent layer (None: zeros); the
-    result is (output, the final state of every recurrent layer).
+    result is (output, the final state of every recurrent layer), and with
+    `keep_values` a third item: every recurrent layer's values at each step
+    (see `recurrent`).
     """
-    position, finals = 0, list[tuple]()
+    position, finals, kept = 0, list[tuple](), list[dict]()
     for spec in layers:
         count = len(spec.weight_shapes)
         own = weights[position : position + count]
         position += count
         if spec.recurrent:
-            x, final = recurrent(spec, x, own, None if states is None else states[len(finals)])
+            start = None if states is None else states[len(finals)]
+            x, final, values = recurrent(spec, x, own, start, keep_values)
             finals.append(final)
+            kept.append(values)
         elif spec.kind == REPEAT:
             x = tf.repeat(x[:, :, None, :], spec.steps, axis=2)
         else:
             x = dense(x, *own)
-    return x, finals
+    return (x, finals, kept) if keep_values else (x, finals)

@@ -135,3 +135,33 @@ def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
     axes.set_ylabel("loss (mean squared error)")
     axes.grid(True, which="both", alpha=0.3)
     finish(figure, axes, path, title, legend=not many)
+
+
+def save_heatmaps(path: Path, grid: list[list[dict]], title: str) -> None:
+    """A row of heatmaps per list in `grid`, each panel {title, values (rows, columns), low, high, x_label, y_label}:
+    a red-blue scale centred at 0 where `low` is negative, else white to red. Written whole or not at all."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    columns = max(len(row) for row in grid)
+    figure, axes = plt.subplots(len(grid), columns, figsize=(2.6 * columns, 2.4 * len(grid)), dpi=100, squeeze=False)
+    for row, panels in zip(axes, grid):
+        for axis, panel in zip(row, panels):
+            low, high = panel["low"], panel["high"]
+            cmap = "RdBu_r" if low < 0 else "Reds"
+            image = axis.imshow(panel["values"], aspect="auto", cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
+            axis.set_title(panel["title"], fontsize=9)
+            axis.set_xlabel(panel["x_label"], fontsize=8)
+            axis.set_ylabel(panel["y_label"], fontsize=8)
+            axis.tick_params(labelsize=7)
+            figure.colorbar(image, ax=axis, fraction=0.046)
+        for axis in row[len(panels) :]:
+            axis.axis("off")
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    try:
+        write_figure(figure, path)
+    finally:
+        plt.close(figure)

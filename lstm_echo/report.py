@@ -426,9 +426,10 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
     )
     if many and held_out:
         loss_columns = ("Median loss", "Test echo")
+    scored = "mean_source_score" in summaries[0]  # compare --connectivity
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Architecture", no_wrap=True)
-    for column in ("Params", "Epochs", "Batch", *loss_columns, "Learned", "s/run"):
+    for column in ("Params", "Epochs", "Batch", *loss_columns, "Learned", *(["Source"] if scored else []), "s/run"):
         table.add_column(column, justify="right")
     for s in summaries:
         row = next(r for r in run_rows if r["architecture"] == s["architecture"])
@@ -446,9 +447,20 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
             str(s["batch_size"]),
             *losses,
             Text(learned_text(s["runs_learned"], s["runs"]), style=learned_style(s["runs_learned"], s["runs"])),
+            *([score_text(s["mean_source_score"])] if scored else []),
             f"{s['median_seconds']:.2f}",
         )
-    return Group(Text(title, style="bold"), table)
+    if not scored:
+        return Group(Text(title, style="bold"), table)
+    what = "Source: the share of each output's gradient on the input step its task copies"
+    over = ", mean over seeds" if many else ""
+    return Group(
+        Text(title, style="bold"), table, Text(f"{what}{over} (lstm-echo inspect --connectivity shows it whole).")
+    )
+
+
+def score_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def compare_takeaway(summaries: list[dict]) -> Text:

@@ -83,16 +83,15 @@ def save(path: Path, layers, weights: list[np.ndarray], experiment: Experiment) 
         temporary.unlink(missing_ok=True)
 
 
-def parse_values(texts: list[str], length: int) -> np.ndarray:
-    """The sequence typed after MODEL: `length` numbers; InputError names what is wrong."""
+def parse_values(texts: list[str], length: int, option: str = "VALUES", taker: str = "the model") -> np.ndarray:
+    """A typed sequence: `length` numbers; InputError names `option` and what is wrong."""
     if len(texts) != length:
-        raise InputError(
-            f"Invalid value for VALUES: {shown(' '.join(texts))} (the model takes {length} values, got {len(texts)})"
-        )
+        typed = shown((" " if option == "VALUES" else ",").join(texts))
+        raise InputError(f"Invalid value for {option}: {typed} ({taker} takes {length} values, got {len(texts)})")
     values = []
     for text in texts:
         if not config.DECIMAL.fullmatch(text.strip()) or not np.isfinite(float(text)):
-            raise InputError(f"Invalid value for VALUES: {shown(text)} (not a finite number)")
+            raise InputError(f"Invalid value for {option}: {shown(text)} (not a finite number)")
         values.append(float(text))
     return np.asarray(values, dtype=np.float32)
 
@@ -102,6 +101,13 @@ def off_grid(values: np.ndarray) -> list[int]:
     digits = values * data.GRID_VALUES
     outside = (values < 0) | (values > 0.9 + 1e-6) | (np.abs(digits - np.round(digits)) > 1e-4)
     return [int(i) for i in np.flatnonzero(outside)]
+
+
+def weights(path: Path) -> list[np.ndarray]:
+    """The saved model's weights, in Keras' order (the engine's), read by Keras itself."""
+    from lstm_echo.keras_model import keras  # TensorFlow, quietly
+
+    return keras.saving.load_model(path, compile=False).get_weights()
 
 
 def predict(path: Path, experiment: Experiment, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

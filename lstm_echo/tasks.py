@@ -39,6 +39,12 @@ class Task:
         out[..., self.delay :] = inputs[..., : inputs.shape[-1] - self.delay]
         return out
 
+    def sources(self, length: int) -> list[int | None]:
+        """Per output step, the one input step its target copies; None where the target is the constant 0.0."""
+        if self.name == "reverse":
+            return [length - 1 - t for t in range(length)]
+        return [t - self.delay if t >= self.delay else None for t in range(length)]
+
     def data(self, length: int) -> tuple[np.ndarray, np.ndarray]:
         """(inputs, targets), each one value per step."""
         inputs = echo_sequence(length)

@@ -187,21 +187,3 @@ def test_a_thousand_seeds_train_together():
     assert len(results) == 1000 and results[999].experiment.seed == 999
     lone = runner.run(config.resolve({"architecture": "m2m", "epochs": 3, "seed": 999}))
     np.testing.assert_allclose(results[999].predictions, lone.predictions, atol=1e-6)
-
-
-@pytest.mark.parametrize("cell", CELLS.values())
-def test_input_gradients_equal_finite_differences(cell):
-    # d y_last / d x_s by the tape, against (y(x + h e_s) - y(x - h e_s)) / 2h through Keras' own model.
-    layers, x, _, weights = setup("m2m", length=4, neurons=3, cell=cell)
-    tape = engine.input_gradients(layers, weights, x)
-    model = keras_model.build(layers)
-    model.set_weights(weights)
-    h = 1e-2
-    numeric = []
-    for s in range(4):
-        up, down = x.astype(np.float64).copy(), x.astype(np.float64).copy()
-        up[0, s, 0] += h
-        down[0, s, 0] -= h
-        last = [model.predict(v.astype(np.float32), verbose=0)[0, -1, 0] for v in (up, down)]
-        numeric.append(abs(float(last[0] - last[1])) / (2 * h))
-    np.testing.assert_allclose(tape, numeric, rtol=1e-2, atol=1e-5)
