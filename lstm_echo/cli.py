@@ -775,7 +775,7 @@ def inspect_command(
             results = runner.run_seeds(experiment, seed_list, **training_reporter(display, "", experiment))
         best = runner.best(results)
         if not np.isfinite(best.final_loss):
-            fail("training diverged in every seed; try a smaller --learning-rate", code=1)
+            fail("training diverged: the loss stopped being a number; try a smaller --learning-rate", code=1)
         weights, shown = [r.weights for r in results], results.index(best)
     answer = inspection.inspect(experiment, weights, seed_list, shown, sequence, with_connectivity)
     if model is not None:

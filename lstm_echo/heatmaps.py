@@ -133,9 +133,11 @@ def score_text(conn: dict, task: str, seeds: list[int]) -> Text:
     source = {"echo": "x[t]", "reverse": "x[length-1-t]"}.get(task, f"x[t-{tasks.parse(task).delay}]")
     over = f"{plural(scored, 'output')}" + (f" and {plural(len(seeds), 'seed')}" if len(seeds) > 1 else "")
     unscored = len(conn["sources"]) - scored
-    skipped = (
-        f"; the first {plural(unscored, 'output')} copy no input (target 0.0) and are not scored" if unscored else ""
-    )
+    skipped = ""
+    if unscored == 1:
+        skipped = "; output 0 copies no input (its target is 0.0) and is not scored"
+    elif unscored:
+        skipped = f"; outputs 0-{unscored - 1} copy no input (their target is 0.0) and are not scored"
     return Text.assemble(
         ("Source score ", "bold"),
         (f"{conn['source_score']:.2f}", "bold"),

@@ -304,3 +304,8 @@ def test_a_saved_model_refuses_the_wrong_length_and_new_settings(tmp_path):
     ):
         result = invoke("inspect", model, *args)
         assert result.exit_code == 2 and result.stderr.strip().startswith(f"Error: {expected}"), result.stderr
+
+
+def test_a_diverged_network_is_one_line_exit_1():
+    result = invoke("inspect", "m2m", "--learning-rate", "1e38", "--epochs", "100", "--json")
+    assert result.exit_code == 1 and "diverged" in result.stderr and "Traceback" not in result.output
