@@ -150,9 +150,9 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
     return run
 
 
-@functools.cache
-def compiled_forward(layers: tuple[LayerSpec, ...]):
-    @tf.function(reduce_retracing=True, autograph=False)
+def shared_forward(layers: tuple[LayerSpec, ...]):
+    """The forward pass of every model on the same `x`."""
+
     def run(weights, x, states):
         models = tf.shape(weights[0])[0]
         shared = tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0))
@@ -161,16 +161,28 @@ def compiled_forward(layers: tuple[LayerSpec, ...]):
     return run
 
 
+@functools.cache
+def compiled_forward(layers: tuple[LayerSpec, ...]):
+    return tf.function(shared_forward(layers), reduce_retracing=True, autograph=False)
+
+
+# Up to this many recurrent steps in all, running the forward pass op by op is faster than tracing
+# it first (about 0.1 s): the tutorial's runs predict without a trace.
+EAGER_STEPS = 64
+
+
 def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | None = None) -> tf.Tensor:
     """Every model's output on `x`, (M, samples, ...).
 
     A stateful network sees each sequence's `sequence_steps` samples in order,
     from a zero state; the sequences are independent, so they run side by side.
     """
-    run = compiled_forward(tuple(layers))
-    if not is_stateful(layers):
-        return run(weights, x, [])[0]
+    stateful = is_stateful(layers)
     steps = sequence_steps or x.shape[0]
+    recurrent_steps = sum(spec.steps for spec in layers if spec.recurrent) * (steps if stateful else 1)
+    run = shared_forward(tuple(layers)) if recurrent_steps <= EAGER_STEPS else compiled_forward(tuple(layers))
+    if not stateful:
+        return run(weights, x, [])[0]
     streams = tf.reshape(x, (-1, steps, *x.shape[1:]))  # (sequences, steps, 1, 1)
     states, outputs = zero_states(layers, tf.shape(weights[0])[0], streams.shape[0]), []
     for t in range(steps):
