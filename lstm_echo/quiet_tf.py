@@ -6,12 +6,20 @@ TF_CPP_MIN_LOG_LEVEL from Python comes too late to silence it. So stderr is
 pointed at /dev/null for the import alone; errors raised by the import still
 reach the user as Python exceptions. The persistent compile cache is switched
 on here, before TensorFlow starts (see `compile_cache`).
+
+TensorFlow imports Keras, and Keras imports matplotlib at once when it is
+installed, for image-plotting helpers lstm-echo never calls: about 0.9 s of
+every run on a machine with the plot extra. matplotlib is hidden for the
+import alone (Keras then leaves those helpers unset); `plot` imports it for
+real when it draws.
 """
 
 import os
 import sys
 
 from lstm_echo import compile_cache
+
+HIDDEN_DURING_IMPORT = ("matplotlib", "matplotlib.pyplot")
 
 
 def import_tensorflow():
@@ -21,9 +29,15 @@ def import_tensorflow():
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
+    hidden = [name for name in HIDDEN_DURING_IMPORT if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # `import` raises ImportError, which Keras expects
     try:
         import tensorflow
     finally:
+        for name in hidden:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)

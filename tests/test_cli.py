@@ -214,3 +214,17 @@ def test_a_config_files_cross_setting_error_names_the_file(tmp_path):
         assert result.exit_code == 2 and result.stderr.startswith(f"Error: {path}: key 'task'"), result.stderr
     overridden = invoke("run", "--config", str(path), "--task", "delay:9")
     assert overridden.exit_code == 2 and "Invalid value for --task: 'delay:9'" in overridden.stderr
+
+
+def test_tensorflow_starts_without_matplotlib_which_still_draws_afterwards():
+    # Keras imports matplotlib at once if it can: 0.9 s of every run, hidden for TensorFlow's import alone.
+    pytest.importorskip("matplotlib")
+    code = (
+        "import sys\n"
+        "from lstm_echo.quiet_tf import tf\n"
+        "print('matplotlib' in sys.modules)\n"
+        "import matplotlib.pyplot\n"
+        "print(callable(matplotlib.pyplot.subplots))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "True"], result.stderr
