@@ -699,6 +699,16 @@ def explain_command(
     show(report.timedistributed_report(answer) if topic == "timedistributed" else report.vanishing_report(answer))
 
 
+def warn_off_grid(texts: list[str], inputs: np.ndarray, experiment: config.Experiment) -> None:
+    """Values a model trained on random sequences never saw: a warning, since seeing it fail there is a lesson too."""
+    unseen = saved_model.off_grid(inputs) if experiment.sequences is not None else []
+    if unseen:
+        print(
+            f"Warning: {', '.join(texts[i] for i in unseen)} not on the grid 0.0, 0.1, ..., 0.9 the model was trained on",
+            file=sys.stderr,
+        )
+
+
 SEQUENCE_DEFAULT = "the training sequence, or the first held-out one with --sequences"
 
 
@@ -751,6 +761,7 @@ def inspect_command(
         taker = str(model) if model is not None else f"--length {experiment.length}"
         texts = sequence_text.replace(",", " ").split()
         sequence = saved_model.parse_values(texts, experiment.length, "--input", taker)
+        warn_off_grid(texts, sequence, experiment)
     else:
         sequence = inspection.default_sequence(experiment)
     if with_connectivity:
@@ -844,13 +855,7 @@ def predict(
     """Run a saved model on a sequence you type; it knows its architecture, task and length."""
     experiment = saved_model.metadata(model)["experiment"]
     inputs = saved_model.parse_values(values or [], experiment.length)
-    unseen = saved_model.off_grid(inputs) if experiment.sequences is not None else []
-    if unseen:
-        print(
-            f"Warning: {', '.join(cast(list, values)[i] for i in unseen)} "
-            "not on the grid 0.0, 0.1, ..., 0.9 the model was trained on",
-            file=sys.stderr,
-        )
+    warn_off_grid(values or [], inputs, experiment)
     targets, predictions = saved_model.predict(model, experiment, inputs)
     verdict = judge(targets, predictions)
     if as_json:

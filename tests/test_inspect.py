@@ -309,3 +309,10 @@ def test_a_saved_model_refuses_the_wrong_length_and_new_settings(tmp_path):
 def test_a_diverged_network_is_one_line_exit_1():
     result = invoke("inspect", "m2m", "--learning-rate", "1e38", "--epochs", "100", "--json")
     assert result.exit_code == 1 and "diverged" in result.stderr and "Traceback" not in result.output
+
+
+def test_values_off_the_training_grid_are_a_warning_not_an_error():
+    args = ("m2m", "--sequences", "50", "--length", "3", "--test-sequences", "10", "--epochs", "2", "-q")
+    result = lstm_echo("inspect", *args, "--input", "0.15,0.2,0.3", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["inputs"] == [0.15, 0.2, 0.3]
+    assert result.stderr == "Warning: 0.15 not on the grid 0.0, 0.1, ..., 0.9 the model was trained on\n"
