@@ -288,6 +288,7 @@ def test_connectivity_that_would_not_fit_is_refused():
         (["m2m", "--input", "0.1,x,0.3,0.4,0.5"], "--input"),
         (["m2m", "--plot", "gates.txt"], "--plot"),
         (["m2m", "--epochs", "0"], "--epochs"),
+        (["missing.keras"], "MODEL"),
     ],
 )
 def test_bad_input_is_one_line_before_training(no_training, args, option):
