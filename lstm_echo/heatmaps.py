@@ -105,10 +105,6 @@ def saturation_table(layer: dict) -> Table | Text:
     return table
 
 
-def values_text(values) -> str:
-    return " ".join(f"{v:.2f}" for v in values)
-
-
 def memory_note(architecture: str) -> str:
     """What one-to-one's heatmap shows instead of a memory: also printed on its own as a notice."""
     return (
