@@ -29,7 +29,7 @@ def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[
 ARCHITECTURE = Architecture(
     name="encoder-decoder",
     aliases=("enc-dec",),
-    description="one sample; an {cell} encoder's last state, repeated, feeds an {cell} decoder",
+    description="one sample; the {cell} encoder's last state, repeated, feeds the {cell} decoder",
     frame=data.many_to_many,
     layers=layers,
     default_epochs=1000,
