@@ -95,7 +95,7 @@ def gradients_by_lag(layers, weights: list[np.ndarray], x: np.ndarray) -> list[f
     from lstm_echo import probes  # TensorFlow
 
     steps = np.arange(x.shape[1])
-    return probes.connectivity(layers, [w[None] for w in weights], x, steps, stateful=False)[0, -1, ::-1].tolist()
+    return probes.connectivity(layers, [w[None] for w in weights], x, steps)[0, -1, ::-1].tolist()
 
 
 def kept(gradients: list[float]) -> float:

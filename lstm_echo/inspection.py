@@ -84,7 +84,7 @@ def connectivity(experiment: Experiment, weights: list[list[np.ndarray]], sequen
     arch = architectures.get(experiment.architecture)
     x, positions = framed(arch, sequence)
     stacked = [np.stack(ws) for ws in zip(*weights)]
-    matrices = probes.connectivity(runner.network_layers(experiment), stacked, x, positions, arch.stateful)
+    matrices = probes.connectivity(runner.network_layers(experiment), stacked, x, positions)
     finite = np.isfinite(matrices).all(axis=(1, 2))
     sources = tasks.parse(experiment.task).sources(experiment.length)
     scores = source_scores(matrices, sources)
@@ -104,7 +104,7 @@ def inside(experiment: Experiment, weights: list[np.ndarray], sequence: np.ndarr
     arch = architectures.get(experiment.architecture)
     layers = runner.network_layers(experiment)
     x, _ = framed(arch, sequence)
-    outputs, values = probes.step_values(layers, weights, x, arch.stateful)
+    outputs, values = probes.step_values(layers, weights, x)
     recurrent = [(spec, row) for spec, row in zip(layers, runner.layer_rows(layers)) if spec.recurrent]
     return {
         "predictions": listed(outputs),

@@ -16,57 +16,58 @@ import functools
 
 import numpy as np
 
-from lstm_echo.engine import zero_states
+from lstm_echo.engine import is_stateful, zero_states
 from lstm_echo.layers import LayerSpec
 from lstm_echo.network import forward
 from lstm_echo.quiet_tf import tf
 
 
-def run_sequence(layers: tuple[LayerSpec, ...], weights, copies, stateful: bool, keep_values: bool = False):
+def run_sequence(layers: tuple[LayerSpec, ...], weights, copies, keep_values: bool = False):
     """copies (M, C, samples, steps, 1): C streams per model -> (outputs (M, C, values), values per layer).
 
     The values per recurrent layer are {name: (M, C, samples × steps, units)}, with `keep_values`.
     """
     models, streams, samples = tf.shape(copies)[0], copies.shape[1], copies.shape[2]  # models may vary per call
-    if not stateful:
-        batch = tf.reshape(copies, (models, streams * samples, *copies.shape[3:]))
-        passed = forward(layers, weights, batch, keep_values=keep_values)
-        outputs = tf.reshape(passed[0], (models, streams, -1))
-        kept = passed[2] if keep_values else []
-        return outputs, [
-            {name: tf.reshape(v, (models, streams, -1, v.shape[-1])) for name, v in k.items()} for k in kept
-        ]
+
+    def passed(x, states):
+        """(output, final states, kept values): forward's answer, with no values unless kept."""
+        result = forward(layers, weights, x, states, keep_values=keep_values)
+        return result if keep_values else (*result, [])
+
+    if not is_stateful(layers):
+        out, _, kept = passed(tf.reshape(copies, (models, streams * samples, *copies.shape[3:])), None)
+        per_layer = [{name: tf.reshape(v, (models, streams, -1, v.shape[-1])) for name, v in k.items()} for k in kept]
+        return tf.reshape(out, (models, streams, -1)), per_layer
     states = zero_states(layers, models, streams)
     outs, steps = [], []
     for i in range(samples):  # in order: each sample starts from the state the one before left
-        out, states, kept = forward(layers, weights, copies[:, :, i], states, keep_values=True)
+        out, states, kept = passed(copies[:, :, i], states)
         outs.append(tf.reshape(out, (models, streams, -1)))
         steps.append(kept)
-    outputs = tf.concat(outs, axis=2)
     per_layer = [
-        {name: tf.concat([s[n][name] for s in steps], axis=2) for name in steps[0][n]} for n in range(len(steps[0]))
+        {name: tf.concat([s[n][name] for s in steps], axis=2) for name in layer} for n, layer in enumerate(steps[0])
     ]
-    return outputs, per_layer if keep_values else []
+    return tf.concat(outs, axis=2), per_layer
 
 
 def step_values(
-    layers: list[LayerSpec], weights: list[np.ndarray], framed: np.ndarray, stateful: bool
+    layers: list[LayerSpec], weights: list[np.ndarray], framed: np.ndarray
 ) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
     """One model's outputs on one framed sequence, and per recurrent layer {name: (units, steps)}."""
     stacked = [tf.constant(w[None], dtype=tf.float32) for w in weights]  # the model axis
     copies = tf.constant(framed[None, None], dtype=tf.float32)
-    outputs, per_layer = run_sequence(tuple(layers), stacked, copies, stateful, keep_values=True)
+    outputs, per_layer = run_sequence(tuple(layers), stacked, copies, keep_values=True)
     values = [{name: v[0, 0].numpy().T for name, v in layer.items()} for layer in per_layer]
     return outputs[0, 0].numpy(), values
 
 
 @functools.cache
-def compiled_jacobian(layers: tuple[LayerSpec, ...], stateful: bool):
+def compiled_jacobian(layers: tuple[LayerSpec, ...]):
     @tf.function(autograph=False, reduce_retracing=True)
     def jacobian(weights, copies):
         with tf.GradientTape() as tape:
             tape.watch(copies)
-            outputs, _ = run_sequence(layers, weights, copies, stateful)  # (M, C, C): copy, output
+            outputs, _ = run_sequence(layers, weights, copies)  # (M, C, C): copy, output
             picked = tf.reduce_sum(tf.linalg.diag_part(outputs))  # output t of copy t
         return tape.gradient(picked, copies)
 
@@ -74,7 +75,7 @@ def compiled_jacobian(layers: tuple[LayerSpec, ...], stateful: bool):
 
 
 def connectivity(
-    layers: list[LayerSpec], weights: list[np.ndarray], framed: np.ndarray, positions: np.ndarray, stateful: bool
+    layers: list[LayerSpec], weights: list[np.ndarray], framed: np.ndarray, positions: np.ndarray
 ) -> np.ndarray:
     """|d y_t / d x_s| per model, (M, outputs, length), for models stacked on axis 0 of `weights`.
 
@@ -84,7 +85,7 @@ def connectivity(
     models = weights[0].shape[0]
     stacked = [tf.constant(w, dtype=tf.float32) for w in weights]
     copies = tf.constant(np.broadcast_to(framed, (models, length, *framed.shape)), dtype=tf.float32)
-    gradients = compiled_jacobian(tuple(layers), stateful)(stacked, copies).numpy().reshape(models, length, -1)
+    gradients = compiled_jacobian(tuple(layers))(stacked, copies).numpy().reshape(models, length, -1)
     # A step framed into several positions moves all of them: its gradient is their sum.
     to_steps = (positions[:, None] == np.arange(length)).astype(np.float32)
     return np.abs(gradients @ to_steps)

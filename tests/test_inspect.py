@@ -68,7 +68,7 @@ def test_the_gates_and_final_state_match_keras(kind):
     layer = keras_layer(kind, units, steps, weights)
     outputs, *finals = (t.numpy()[0] for t in layer(sequence[None, :, None]))
 
-    _, (values,) = probes.step_values([spec], weights, sequence[None, :, None], stateful=False)
+    _, (values,) = probes.step_values([spec], weights, sequence[None, :, None])
     assert set(values) == set(BY_KIND[kind].shown)
     np.testing.assert_allclose(values["output"][:, -1], finals[0], atol=1e-6)  # h, as Keras returns it
     if kind == LSTM:
@@ -89,9 +89,9 @@ def test_a_stateful_network_carries_its_memory_and_one_to_one_does_not():
     x, _ = inspection.framed(architectures.get("stateful"), sequence)
     layer = keras_layer(LSTM, units, length, weights[:3])
     whole = layer(sequence[None, :, None])[0].numpy()[0]
-    _, (carried,) = probes.step_values(stateful_layers, weights, x, stateful=True)
+    _, (carried,) = probes.step_values(stateful_layers, weights, x)
     np.testing.assert_allclose(carried["output"], whole.T, atol=1e-6)
-    _, (fresh,) = probes.step_values(architectures.get("o2o").layers(length, units), weights, x, stateful=False)
+    _, (fresh,) = probes.step_values(architectures.get("o2o").layers(length, units), weights, x)
     one_step = np.stack([layer(v.reshape(1, 1, 1))[0].numpy()[0, 0] for v in sequence], axis=1)
     np.testing.assert_allclose(fresh["output"], one_step, atol=1e-6)
     assert not np.allclose(fresh["output"][:, 1:], carried["output"][:, 1:], atol=1e-3)
@@ -112,7 +112,7 @@ def test_connectivity_equals_finite_differences_through_keras(name):
     weights = initial_weights(layers, 5)
     sequence = np.array([0.3, 0.7, 0.1, 0.5], dtype=np.float32)
     x, positions = inspection.framed(arch, sequence)
-    matrix = probes.connectivity(layers, [w[None] for w in weights], x, positions, arch.stateful)[0]
+    matrix = probes.connectivity(layers, [w[None] for w in weights], x, positions)[0]
 
     model = keras_model.build(layers)
     model.set_weights(weights)
@@ -142,7 +142,7 @@ def copying_network(input_weight: float) -> tuple[list[LayerSpec], list[np.ndarr
 def score(layers, weights, task: str) -> float:
     arch = architectures.get("m2m")
     x, positions = inspection.framed(arch, np.linspace(0.0, 0.8, 5, dtype=np.float32))
-    matrices = probes.connectivity(layers, [w[None] for w in weights], x, positions, stateful=False)
+    matrices = probes.connectivity(layers, [w[None] for w in weights], x, positions)
     (value,) = inspection.source_scores(matrices, tasks.parse(task).sources(5)) or [np.nan]
     return value
 
@@ -176,10 +176,10 @@ def test_connectivity_of_a_hundred_seeds_is_one_program():
     layers = arch.layers(20, 4)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in range(100)))]
     x, positions = inspection.framed(arch, np.linspace(0, 0.95, 20, dtype=np.float32))
-    jacobian = probes.compiled_jacobian(tuple(layers), False)
-    matrices = probes.connectivity(layers, weights, x, positions, stateful=False)
+    jacobian = probes.compiled_jacobian(tuple(layers))
+    matrices = probes.connectivity(layers, weights, x, positions)
     assert matrices.shape == (100, 20, 20) and jacobian.experimental_get_tracing_count() == 1
-    lone = probes.connectivity(layers, [w[7:8] for w in weights], x, positions, stateful=False)[0]
+    lone = probes.connectivity(layers, [w[7:8] for w in weights], x, positions)[0]
     np.testing.assert_allclose(matrices[7], lone, rtol=1e-4, atol=1e-7)
     assert np.all(np.triu(matrices, 1) == 0)  # no output sees an input after it
 
