@@ -745,7 +745,8 @@ def inspect_command(
     seed_list: list[int]
     if model is not None:
         typed = {**given(settings), **({"config": config_file} if config_file is not None else {})}
-        for name, value in typed.items():
+        if typed:
+            name, value = next(iter(typed.items()))
             option = f"--{name.replace('_', '-')}"
             fail(
                 f"Invalid value for {option}: {config.shown(str(value))} ({model} is trained already; its settings come from it)"
