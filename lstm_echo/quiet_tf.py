@@ -12,8 +12,14 @@ installed, for image-plotting helpers lstm-echo never calls: about 0.9 s of
 every run on a machine with the plot extra. matplotlib is hidden for the
 import alone (Keras then leaves those helpers unset); `plot` imports it for
 real when it draws.
+
+TensorFlow's import makes millions of Python objects, and the garbage collector's
+full passes over them cost about 0.25 s of the import and more after it. They
+are all kept for the life of the process, so the collector is off while it
+imports, and `gc.freeze` then leaves them out of every later pass.
 """
 
+import gc
 import os
 import sys
 
@@ -32,6 +38,8 @@ def import_tensorflow():
     hidden = [name for name in HIDDEN_DURING_IMPORT if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # `import` raises ImportError, which Keras expects
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         import tensorflow
     finally:
@@ -41,6 +49,9 @@ def import_tensorflow():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+        if collecting:
+            gc.freeze()
+            gc.enable()
     # Each compiled program is one tf.function per shape, made from the same Python
     # code; TensorFlow's "frequent retracing" warning mistakes a sweep's many
     # shapes for a bug, so only its errors are shown.
