@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from lstm_echo import architectures, config, data, engine, keras_model, runner
+from lstm_echo import architectures, config, data, engine, keras_model, runner, traced_programs
 from lstm_echo.initializers import initial_weights
 from lstm_echo.quiet_tf import tf  # noqa: F401  (silences TensorFlow before Keras loads)
 from lstm_echo.verdict import judge
@@ -61,7 +61,7 @@ def keras_fit(layers, x, y, weights, e):
 
 
 def engine_fit(layers, x, y, seeds, e, x_test=None):
-    engine.compiled_chunk.cache_clear()  # every repeat pays the compile, as a fresh process does
+    traced_programs.rename_afresh()  # every repeat pays XLA's compile, as a run of new shapes does
     stacked = [np.stack(ws) for ws in zip(*(initial_weights(layers, s) for s in seeds))]
     return engine.train(
         layers,

@@ -950,15 +950,16 @@ CONFLICTS_SHOWN = 10  # on stderr; --json lists them all
 
 @app.command("cache", cls=Command)
 def cache_command(
-    clear: Annotated[bool, typer.Option("--clear", help="Remove the cached programs.")] = False,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the cached programs, compiled and traced.")] = False,
     as_json: Json = False,
 ):
-    """Show (or clear) the compile cache, where trained shapes' XLA programs are kept between runs."""
+    """Show (or clear) the compile cache, where trained shapes' programs (traced and XLA-compiled) are kept between runs."""
     folder = compile_cache.directory()
     removed = compile_cache.clear(folder) if clear else 0
     state = {
         "directory": None if folder is None else str(folder),
-        "programs": len(compile_cache.entries(folder)),
+        "programs": len(compile_cache.compiled(folder)),
+        "traced": len(compile_cache.traced(folder)),
         "bytes": compile_cache.size(folder),
         **({"removed": removed} if clear else {}),
     }

@@ -1,11 +1,17 @@
-"""The persistent compile cache: XLA programs kept on disk, so that a later run of
-the same shapes loads its training program instead of compiling it again.
+"""The persistent compile cache: programs kept on disk, so that a later run of the
+same shapes loads its training program instead of tracing and compiling it again.
 
-TensorFlow does the caching itself (`--tf_xla_persistent_cache_directory`, read
-from TF_XLA_FLAGS once, when it starts): one file per program, written to a
-temporary name and renamed, so processes can share the folder; a file is used
-only when its key and program match exactly. This module picks the folder,
-proves it writable before TensorFlow starts (or says it is off), and clears it.
+It holds two kinds of file per program:
+- XLA's compiled program. TensorFlow does that caching itself
+  (`--tf_xla_persistent_cache_directory`, read from TF_XLA_FLAGS once, when it
+  starts): one file per program, written to a temporary name and renamed, so
+  processes can share the folder; a file is used only when its key and program
+  match exactly.
+- The traced program (`traced_programs`): the graph that tracing the training
+  loop's Python builds, saved here by lstm-echo, with a digest that proves it whole.
+
+This module picks the folder, proves it writable before TensorFlow starts (or
+says it is off), reads and writes the traced files, and clears both kinds.
 No TensorFlow here: `lstm-echo cache` answers at once.
 
     LSTM_ECHO_CACHE=off      no cache: every run compiles
@@ -13,6 +19,7 @@ No TensorFlow here: `lstm-echo cache` answers at once.
                              ~/.cache/lstm-echo/xla, on macOS ~/Library/Caches/lstm-echo/xla)
 """
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -24,6 +31,8 @@ FLAG = "--tf_xla_persistent_cache_directory"
 # found now, before TensorFlow starts, and the cache turned off instead.
 PROBE_BYTES = 2**20
 ENTRIES = "xla_compile_cache__*.pb"  # how TensorFlow names a cached program (its temporary files end in .tmp)
+TRACED = "lstm_echo_traced__{key}.pb"
+DIGEST_BYTES = 32  # a traced file starts with the SHA-256 of the rest
 OFF_VALUES = ("off", "0", "no", "false")
 
 active: Path | None = None  # the folder in use in this process, once `enable` has run
@@ -80,15 +89,71 @@ def enable() -> Path | None:
     return folder
 
 
+def compiled(folder: Path | None) -> list[Path]:
+    """XLA's compiled programs in `folder`."""
+    return files(folder, ENTRIES)
+
+
+def traced(folder: Path | None) -> list[Path]:
+    """The traced programs in `folder`."""
+    return files(folder, TRACED.format(key="*"))
+
+
 def entries(folder: Path | None) -> list[Path]:
-    """The cached programs in `folder` (nothing else that may share it)."""
+    """Every file of the cache in `folder` (nothing else that may share it)."""
+    return sorted(compiled(folder) + traced(folder))
+
+
+def files(folder: Path | None, pattern: str) -> list[Path]:
     if folder is None or not folder.is_dir():
         return []
-    return sorted(path for path in folder.glob(ENTRIES) if path.is_file())
+    return sorted(path for path in folder.glob(pattern) if path.is_file())
+
+
+class Damaged(Exception):
+    """A traced file that is not what was written: cut short, or changed."""
+
+
+def read_traced(key: str) -> bytes | None:
+    """The traced program saved under `key`, or None when the cache is off or has none."""
+    if active is None:
+        return None
+    path = active / TRACED.format(key=key)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise Damaged(f"{path.name}: {error.strerror}") from error
+    digest, payload = data[:DIGEST_BYTES], data[DIGEST_BYTES:]
+    if hashlib.sha256(payload).digest() != digest:
+        raise Damaged(f"{path.name} does not match its digest")
+    return payload
+
+
+def write_traced(key: str, payload: bytes) -> None:
+    """Save a traced program whole or not at all: a temporary file beside it, then renamed, so
+    processes sharing the folder never read half a file. The cache only saves time: a file
+    that cannot be written is a one-line notice, and the run goes on."""
+    if active is None:
+        return
+    path = active / TRACED.format(key=key)
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=active)
+        with os.fdopen(handle, "wb") as out:
+            out.write(hashlib.sha256(payload).digest() + payload)
+        os.replace(temporary, path)
+    except BaseException as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
+        notice(f"could not save the traced program in {active} ({error.strerror}); the next run traces it again")
 
 
 def clear(folder: Path | None) -> int:
-    """Remove the cached programs; returns how many. Files that are not TensorFlow's are left alone."""
+    """Remove the cache's files; returns how many. Files that are not the cache's are left alone."""
     removed = 0
     for path in entries(folder):
         try:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lstm_echo import compile_cache
+from lstm_echo import compile_cache, traced_programs
 from lstm_echo.budget import PROGRESS_UPDATES
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
@@ -98,19 +98,20 @@ def zero_states(layers, models, batch_size: int) -> list[tuple]:
     return states
 
 
-@functools.cache
 def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int, sequence_steps: int):
-    """A compiled function that trains for up to `chunk` epochs per call.
+    """A compiled function that trains for up to `chunk` epochs per call. Traced once per
+    program key by `traced_programs`, which keeps the graph; the function itself is not kept.
 
     `sequence_steps`: for stateful layers, the samples of one sequence; the state restarts after them.
     """
     steps = math.ceil(samples / batch_size)
-    in_data = tf.constant(np.arange(steps * batch_size) < samples, dtype=tf.float32)
+    in_data_values = np.arange(steps * batch_size) < samples
     stateful = is_stateful(layers)
 
     @tf.function(jit_compile=True, autograph=False)
     def run(weights, m, v, iteration, learning_rate, x, y, orders, epochs):
         models = tf.shape(orders)[0]
+        in_data = tf.constant(in_data_values, dtype=tf.float32)  # made inside: a traced program captures nothing
 
         def train_epoch(loop: EpochLoop) -> tuple[EpochLoop]:
             def train_batch(batch: BatchLoop) -> tuple[BatchLoop]:
@@ -208,10 +209,13 @@ def epoch_orders(
     return orders
 
 
-def compiled(run, arguments):
-    """The concrete program of `run` for these argument shapes, compiled (or loaded from the cache) by one call
-    that trains nothing. Calling the concrete function later skips tf.function's per-call argument matching."""
-    program = run.get_concrete_function(*arguments)
+def compiled(settings: tuple, arguments) -> traced_programs.Program:
+    """The training program for `settings` (compiled_chunk's arguments) and these argument shapes,
+    traced or loaded (`traced_programs`), then compiled or loaded from XLA's cache by one call
+    that trains nothing."""
+    weights = arguments[0]
+    returns_like = (weights, weights, weights, 0, 0)  # weights, m, v, iteration, the chunk's losses
+    program = traced_programs.program(settings, compiled_chunk(*settings), arguments, returns_like)
     program(*arguments)  # zero epochs
     return program
 
@@ -247,7 +251,7 @@ def train(
     samples = x.shape[0]
     chunk = max(1, math.ceil(epochs / PROGRESS_UPDATES))
     steps = sequence_steps or samples
-    run = compiled_chunk(specs, samples, batch_size, chunk, steps)
+    settings = (specs, samples, batch_size, chunk, steps)
     shufflers = [generator(seed, SHUFFLE_STREAM) for seed in seeds]
 
     weights = [tf.constant(w, dtype=tf.float32) for w in initial]
@@ -262,18 +266,19 @@ def train(
     arguments = (weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
     cached_before = compile_cache.entries(compile_cache.active)
     try:
-        run = compiled(run, arguments)
-    except tf.errors.OpError as error:
+        run = compiled(settings, arguments)
+    except (tf.errors.OpError, compile_cache.Damaged) as error:
         if compile_cache.active is None:
             raise
         # A damaged cache file fails the compile that reads it. The cache only saves
-        # time, so clear it and compile afresh (a new trace, so a new program key).
+        # time, so clear it and compile afresh, under new names that XLA has not seen.
         compile_cache.clear(compile_cache.active)
+        reason = error.message if isinstance(error, tf.errors.OpError) else str(error)
         compile_cache.notice(
-            f"the compile cache in {compile_cache.active} could not be read ({error.message}); cleared it and compiled"
+            f"the compile cache in {compile_cache.active} could not be read ({reason}); cleared it and compiled"
         )
-        compiled_chunk.cache_clear()
-        run = compiled(compiled_chunk(specs, samples, batch_size, chunk, steps), arguments)
+        traced_programs.rename_afresh()
+        run = compiled(settings, arguments)
     compile_seconds = time.perf_counter() - started
     cache = cache_outcome(cached_before)
     if on_compiled is not None:

@@ -1,5 +1,6 @@
 """The persistent compile cache: where it lives, that it changes no number, and that it never fails a run."""
 
+import hashlib
 import json
 import resource
 from pathlib import Path
@@ -51,14 +52,29 @@ def test_the_cache_changes_no_number(tmp_path, monkeypatch):
     warm, _ = run_in({}, monkeypatch)
     off, _ = run_in({"LSTM_ECHO_CACHE": "off"}, monkeypatch)
     assert [d["timings"]["compile_cache"] for d in (cold, warm, off)] == ["miss", "hit", "off"]
-    assert len(compile_cache.entries(folder)) == 1
+    assert len(compile_cache.compiled(folder)) == len(compile_cache.traced(folder)) == 1
     assert numbers(cold) == numbers(warm) == numbers(off)  # bit for bit: the same program, loaded or compiled
 
 
-def test_a_damaged_cache_entry_is_cleared_and_compiled_again(tmp_path, monkeypatch):
+@pytest.mark.parametrize("damage", ["cut short", "one byte changed"])
+def test_a_damaged_traced_program_is_cleared_and_traced_again(tmp_path, monkeypatch, damage):
     folder = tmp_path / "cache"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
-    (entry,) = compile_cache.entries(folder)
+    (entry,) = compile_cache.traced(folder)
+    data = entry.read_bytes()
+    entry.write_bytes(data[:1000] if damage == "cut short" else data[:-50] + bytes([data[-50] ^ 1]) + data[-49:])
+    again, stderr = run_in({}, monkeypatch)
+    assert numbers(again) == numbers(first)
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith("Notice:") and str(folder) in line and "cleared it" in line
+    saved = entry.read_bytes()  # traced again, and saved whole
+    assert hashlib.sha256(saved[compile_cache.DIGEST_BYTES :]).digest() == saved[: compile_cache.DIGEST_BYTES]
+
+
+def test_a_damaged_compiled_program_is_cleared_and_compiled_again(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    (entry,) = compile_cache.compiled(folder)
     entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as a full disk or a crash might leave it
     again, stderr = run_in({}, monkeypatch)
     assert numbers(again) == numbers(first)
@@ -100,9 +116,13 @@ def test_clear_removes_only_cached_programs(tmp_path, monkeypatch):
     monkeypatch.setenv("LSTM_ECHO_CACHE_DIR", str(tmp_path))
     program = tmp_path / "xla_compile_cache__1__2__XLA_CPU_JIT.pb"
     program.write_bytes(b"x" * 10)
+    traced = tmp_path / compile_cache.TRACED.format(key="0123")
+    traced.write_bytes(b"y" * 5)
     (tmp_path / "notes.txt").write_text("someone's")
-    assert json.loads(invoke("cache", "--json").stdout) == {"directory": str(tmp_path), "programs": 1, "bytes": 10}
+    shown = json.loads(invoke("cache", "--json").stdout)
+    assert shown == {"directory": str(tmp_path), "programs": 1, "traced": 1, "bytes": 15}
+    assert "1 compiled program and 1 traced one" in invoke("cache").stdout
     cleared = json.loads(invoke("cache", "--clear", "--json").stdout)
-    assert cleared["removed"] == 1 and cleared["programs"] == 0
-    assert not program.exists() and (tmp_path / "notes.txt").read_text() == "someone's"
+    assert cleared["removed"] == 2 and cleared["programs"] == cleared["traced"] == 0
+    assert not program.exists() and not traced.exists() and (tmp_path / "notes.txt").read_text() == "someone's"
     assert "Compile cache" in invoke("cache").stdout

@@ -1,0 +1,141 @@
+"""The training program as traced, kept between runs beside its XLA program.
+
+Tracing runs the training loop's Python once to build a TensorFlow graph (about
+600 nodes for the tutorial's network): about 0.3 s of every run, though the same
+code and shapes always build the same graph. So the graph is kept. Its function
+library is saved in the compile cache folder (`compile_cache`) under a key made
+of a digest of lstm-echo's own source, TensorFlow's version and the program's
+shapes; a later run registers the saved library and calls the program by name,
+as TensorFlow's own `ConcreteFunction` does, without tracing. A change to any
+source file gives every program a new key, so a stale graph is never run.
+
+XLA's persistent cache keys a compiled program by its function's name as well as
+its contents, and TensorFlow names a traced function after a counter in the
+process. So the library is renamed after its key: every process calls the same
+program by the same name, and XLA serves it from its cache.
+"""
+
+import functools
+import hashlib
+from pathlib import Path
+
+from lstm_echo import compile_cache
+from lstm_echo.quiet_tf import tf
+
+# isort: split
+# TensorFlow's own modules, imported once `quiet_tf` has started TensorFlow quietly.
+from google.protobuf.message import DecodeError
+from tensorflow.core.framework import attr_value_pb2, function_pb2
+from tensorflow.python.eager import context  # registering and calling a function by name has no public API
+
+SOURCE = Path(__file__).parent
+
+# A fresh set of names after a failed compile: XLA remembers in this process what it did for a name.
+renamings = 0
+registered: dict[str, "Program"] = {}  # by name: the programs this process has registered
+
+
+@functools.cache
+def source_digest() -> str:
+    """A digest of every source file of lstm-echo: the code that builds the graphs."""
+    digest = hashlib.sha256()
+    for path in sorted(SOURCE.rglob("*.py")):
+        digest.update(path.relative_to(SOURCE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def key(settings: tuple, arguments) -> str:
+    """What decides the traced graph: the code, TensorFlow, `settings` and the arguments' shapes."""
+    shapes = [(tuple(a.shape), a.dtype.name) for a in tf.nest.flatten(arguments)]
+    described = repr((source_digest(), tf.version.VERSION, tf.version.GIT_VERSION, settings, shapes))
+    return hashlib.sha256(described.encode()).hexdigest()[:32]
+
+
+def trace(function, arguments) -> function_pb2.FunctionDefLibrary:
+    """Trace the tf.function `function` for `arguments`: its library, the program itself last."""
+    concrete = function.get_concrete_function(*arguments)
+    assert not concrete.captured_inputs, "a traced program takes every tensor as an argument"
+    library = function_pb2.FunctionDefLibrary()
+    library.function.extend(concrete.graph.as_graph_def().library.function)  # its loops' bodies and gradients
+    library.function.append(concrete.function_def)
+    return library
+
+
+def load(program_key: str) -> function_pb2.FunctionDefLibrary | None:
+    """The library saved under `program_key`, or None; compile_cache.Damaged if it cannot be parsed."""
+    payload = compile_cache.read_traced(program_key)
+    if payload is None:
+        return None
+    try:
+        return function_pb2.FunctionDefLibrary.FromString(payload)
+    except DecodeError as error:
+        raise compile_cache.Damaged(f"the traced program {program_key} cannot be parsed ({error})") from error
+
+
+def renamed(library: function_pb2.FunctionDefLibrary, name: str) -> function_pb2.FunctionDefLibrary:
+    """A copy with the program (last) named `name` and the functions it calls `name_f1`, `name_f2`, ..."""
+    copy = function_pb2.FunctionDefLibrary()
+    copy.CopyFrom(library)
+    *called, _ = copy.function
+    names = {f.signature.name: f"{name}_f{i}" for i, f in enumerate(called, 1)}
+    names[copy.function[-1].signature.name] = name
+    for function in copy.function:
+        function.signature.name = names[function.signature.name]
+        for node in function.node_def:
+            node.op = names.get(node.op, node.op)  # a function called as an op
+            for value in node.attr.values():
+                rename_calls(value, names)
+    return copy
+
+
+def rename_calls(value: attr_value_pb2.AttrValue, names: dict[str, str]) -> None:
+    """Point an attribute's function references (a loop's body, a call's function) at the new names."""
+    if value.HasField("func"):
+        value.func.name = names.get(value.func.name, value.func.name)
+        for inner in value.func.attr.values():
+            rename_calls(inner, names)
+    for func in value.list.func:
+        func.name = names.get(func.name, func.name)
+
+
+class Program:
+    """A registered training program, called with the traced function's arguments; returns
+    its outputs packed like `returns_like`."""
+
+    def __init__(self, library: function_pb2.FunctionDefLibrary, name: str, returns_like):
+        functions = renamed(library, name).function
+        self.context = context.context()
+        for function in functions:
+            self.context.add_function_def(function)
+        self.name = name.encode()
+        self.inputs = len(functions[-1].signature.input_arg)
+        self.outputs = len(functions[-1].signature.output_arg)
+        self.returns_like = returns_like
+
+    def __call__(self, *arguments):
+        flat = tf.nest.flatten(arguments)
+        if len(flat) != self.inputs:
+            raise ValueError(f"the program takes {self.inputs} tensors, got {len(flat)}")
+        return tf.nest.pack_sequence_as(self.returns_like, self.context.call_function(self.name, flat, self.outputs))
+
+
+def program(settings: tuple, function, arguments, returns_like) -> Program:
+    """The program of tf.function `function` for `arguments`: registered already in this process,
+    loaded from the cache, or traced (and saved)."""
+    program_key = key(settings, arguments)
+    name = f"lstm_echo_{program_key}" + (f"_r{renamings}" if renamings else "")
+    if name not in registered:
+        library = load(program_key)
+        if library is None:
+            # Saved under neutral names: TensorFlow's own depend on what the process traced before.
+            library = renamed(trace(function, arguments), "program")
+            compile_cache.write_traced(program_key, library.SerializeToString(deterministic=True))
+        registered[name] = Program(library, name, returns_like)
+    return registered[name]
+
+
+def rename_afresh() -> None:
+    """Give every program a new name in this process, so XLA compiles it anew."""
+    global renamings
+    renamings += 1

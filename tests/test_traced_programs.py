@@ -1,0 +1,115 @@
+"""The traced training program kept between runs: loaded, it trains as traced; its key and names."""
+
+import errno
+
+import numpy as np
+import pytest
+from test_engine import setup
+
+from lstm_echo import compile_cache, engine, traced_programs
+from lstm_echo.quiet_tf import tf
+
+
+def train(length=4):
+    layers, x, y, weights = setup("m2m", length=length)
+    return engine.train(
+        layers, x, y, [w[None] for w in weights], seeds=[0], epochs=20, batch_size=1, learning_rate=0.001
+    )
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A cache folder of the test's own, and names this process has not registered yet."""
+    monkeypatch.setattr(compile_cache, "active", tmp_path)
+    monkeypatch.setattr(traced_programs, "renamings", traced_programs.renamings + 1000)
+    return tmp_path
+
+
+def traced_arguments(length=4, models=1):
+    layers, x, y, weights = setup("m2m", length=length)
+    ws = [tf.constant(np.stack([w] * models)) for w in weights]
+    orders = tf.zeros((models, 20, 1), tf.int32)
+    settings = (tuple(layers), 1, 1, 20, 1)
+    return settings, (
+        ws,
+        ws,
+        ws,
+        tf.constant(0.0),
+        tf.constant(0.001),
+        tf.constant(x),
+        tf.constant(y),
+        orders,
+        tf.constant(0),
+    )
+
+
+def test_a_loaded_program_trains_as_the_traced_one_did(cache, monkeypatch):
+    traced = train()
+    assert len(compile_cache.traced(cache)) == 1
+
+    def no_tracing(*args):
+        raise AssertionError("traced again")
+
+    monkeypatch.setattr(traced_programs, "trace", no_tracing)
+    monkeypatch.setattr(traced_programs, "renamings", traced_programs.renamings + 1)  # registered anew, from the file
+    loaded = train()
+    np.testing.assert_array_equal(loaded.history, traced.history)
+    np.testing.assert_array_equal(loaded.predictions, traced.predictions)
+    for ours, theirs in zip(loaded.weights, traced.weights):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_renamed_library_calls_only_its_own_functions():
+    settings, arguments = traced_arguments()
+    library = traced_programs.renamed(traced_programs.trace(engine.compiled_chunk(*settings), arguments), "p")
+    names = [f.signature.name for f in library.function]
+    assert names[-1] == "p" and sorted(names[:-1]) == sorted(f"p_f{i}" for i in range(1, len(names)))
+    called = set()
+    for function in library.function:
+        for node in function.node_def:
+            for value in node.attr.values():
+                called |= {value.func.name} if value.HasField("func") else set()
+                called |= {f.name for f in value.list.func}
+    assert called and called <= set(names)  # the loops' bodies and conditions, under their new names
+    assert library.function[-1].attr["_XlaMustCompile"].b  # still compiled by XLA as a whole
+
+
+def test_the_key_follows_the_code_tensorflow_and_the_shapes(monkeypatch, tmp_path):
+    settings, arguments = traced_arguments()
+    key = traced_programs.key(settings, arguments)
+    assert traced_programs.key(settings, arguments) == key
+    assert traced_programs.key(settings[:-1] + (2,), arguments) != key
+    assert traced_programs.key(*traced_arguments(models=2)) != key
+    monkeypatch.setattr(tf.version, "VERSION", "0.0.0")
+    assert traced_programs.key(settings, arguments) != key
+    monkeypatch.undo()
+
+    copy = tmp_path / "lstm_echo"
+    copy.mkdir()
+    for path in traced_programs.SOURCE.glob("*.py"):
+        (copy / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(traced_programs, "SOURCE", copy)
+    traced_programs.source_digest.cache_clear()
+    try:
+        before = traced_programs.key(settings, arguments)
+        (copy / "network.py").write_text((copy / "network.py").read_text() + "\n# changed\n")
+        traced_programs.source_digest.cache_clear()
+        assert traced_programs.key(settings, arguments) != before
+    finally:
+        monkeypatch.undo()
+        traced_programs.source_digest.cache_clear()
+
+
+def test_a_traced_program_that_cannot_be_saved_is_a_notice(cache, monkeypatch, capsys):
+    def full_disk(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(compile_cache.os, "replace", full_disk)
+    trained = train(length=3)
+    assert np.isfinite(trained.history).all()
+    line = capsys.readouterr().err.strip()
+    assert (
+        line
+        == f"Notice: could not save the traced program in {cache} (No space left on device); the next run traces it again"
+    )
+    assert list(cache.iterdir()) == []  # no temporary file left behind
