@@ -4,7 +4,8 @@ Run by hand, not in CI (about five minutes):
 
     .venv/bin/python bench/startup.py [--repeats 3] [--json startup.json]
 
-Each row is a fresh process, timed from outside (median of the repeats):
+Each row is a fresh process, timed from outside (median of the repeats, which are taken
+in rounds: every row once, then again):
 
   import tensorflow            python -c "import tensorflow": the floor
   run, cache cold / warm       lstm-echo run many-to-many --json, with an empty compile
@@ -44,15 +45,25 @@ def seconds(commands: list[list[str]], env: dict) -> float:
     return time.perf_counter() - started
 
 
-def median(repeats: int, commands: list[list[str]], fresh_cache: bool = False, cache: str | None = None) -> float:
-    times = []
-    for _ in range(repeats):
-        folder = tempfile.mkdtemp(prefix="lstm-echo-bench-") if fresh_cache else cache
-        env = {"LSTM_ECHO_CACHE_DIR": folder} if folder else {}
-        times.append(seconds(commands, env))
+def timed(commands: list[list[str]], fresh_cache: bool = False, cache: str | None = None) -> float:
+    """One timing of `commands`, in an empty cache folder of their own or in `cache`."""
+    folder = tempfile.mkdtemp(prefix="lstm-echo-bench-") if fresh_cache else cache
+    env = {"LSTM_ECHO_CACHE_DIR": folder} if folder else {}
+    try:
+        return seconds(commands, env)
+    finally:
         if fresh_cache:
             shutil.rmtree(folder, ignore_errors=True)
-    return statistics.median(times)
+
+
+def medians(repeats: int, rows: dict) -> dict[str, float]:
+    """The median time of each row, its repeats taken in rounds (every row once per round), so
+    a spell of a busy machine lands on every row alike instead of on a few."""
+    times: dict[str, list[float]] = {name: [] for name in rows}
+    for _ in range(repeats):
+        for name, (commands, options) in rows.items():
+            times[name].append(timed(commands, **options))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main():
@@ -62,24 +73,24 @@ def main():
     args = parser.parse_args()
     r = args.repeats
     # The light commands first, before the heavy rows leave the machine busy.
-    light = {name: median(r, [[LSTM_ECHO, name]]) for name in ("--help", "params", "architectures")}
+    light = medians(r, {name: ([[LSTM_ECHO, name]], {}) for name in ("--help", "params", "architectures")})
     warm = tempfile.mkdtemp(prefix="lstm-echo-bench-warm-")
     seconds([RUN, [*RUN, "--seeds", "100"]], {"LSTM_ECHO_CACHE_DIR": warm})  # fill it
 
-    rows = {
-        "import tensorflow": median(r, [[sys.executable, "-c", "import tensorflow"]]),
-        "run, cache cold": median(r, [RUN], fresh_cache=True),
-        "run, cache warm": median(r, [RUN], cache=warm),
-        "plain Keras script": median(r, [[sys.executable, str(HERE / "keras_script.py")]]),
-        "run --seeds 100, warm": median(r, [[*RUN, "--seeds", "100"]], cache=warm),
-        "shell loop of 10 runs": median(r, [[*RUN, "--length", str(n)] for n in LENGTHS], fresh_cache=True),
-        "one sweep of the 10": median(
-            r,
-            [[LSTM_ECHO, "sweep", "m2m", "--length", f"{LENGTHS[0]}-{LENGTHS[-1]}", "--json", "-q"]],
-            fresh_cache=True,
-        ),
-        **light,
-    }
+    sweep = [LSTM_ECHO, "sweep", "m2m", "--length", f"{LENGTHS[0]}-{LENGTHS[-1]}", "--json", "-q"]
+    rows = medians(
+        r,
+        {
+            "import tensorflow": ([[sys.executable, "-c", "import tensorflow"]], {}),
+            "run, cache cold": ([RUN], {"fresh_cache": True}),
+            "run, cache warm": ([RUN], {"cache": warm}),
+            "plain Keras script": ([[sys.executable, str(HERE / "keras_script.py")]], {}),
+            "run --seeds 100, warm": ([[*RUN, "--seeds", "100"]], {"cache": warm}),
+            "shell loop of 10 runs": ([[*RUN, "--length", str(n)] for n in LENGTHS], {"fresh_cache": True}),
+            "one sweep of the 10": ([sweep], {"fresh_cache": True}),
+        },
+    )
+    rows.update(light)
     shutil.rmtree(warm, ignore_errors=True)
     floor = rows["import tensorflow"]
     ratios = {
