@@ -61,7 +61,7 @@ def keras_fit(layers, x, y, weights, e):
 
 
 def engine_fit(layers, x, y, seeds, e, x_test=None):
-    traced_programs.rename_afresh()  # every repeat pays XLA's compile, as a run of new shapes does
+    traced_programs.start_afresh()  # every repeat traces and compiles, as a run of new shapes does
     stacked = [np.stack(ws) for ws in zip(*(initial_weights(layers, s) for s in seeds))]
     return engine.train(
         layers,

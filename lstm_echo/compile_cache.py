@@ -159,8 +159,8 @@ def clear(folder: Path | None) -> int:
         try:
             path.unlink()
             removed += 1
-        except FileNotFoundError:
-            pass  # another process cleared it first
+        except OSError:
+            pass  # another process cleared it first, or it is not this user's to remove
     return removed
 
 

@@ -271,13 +271,13 @@ def train(
         if compile_cache.active is None:
             raise
         # A damaged cache file fails the compile that reads it. The cache only saves
-        # time, so clear it and compile afresh, under new names that XLA has not seen.
+        # time, so clear it and trace and compile afresh, under names XLA has not seen.
         compile_cache.clear(compile_cache.active)
         reason = error.message if isinstance(error, tf.errors.OpError) else str(error)
         compile_cache.notice(
             f"the compile cache in {compile_cache.active} could not be read ({reason}); cleared it and compiled"
         )
-        traced_programs.rename_afresh()
+        traced_programs.start_afresh()
         run = compiled(settings, arguments)
     compile_seconds = time.perf_counter() - started
     cache = cache_outcome(cached_before)

@@ -30,8 +30,10 @@ from tensorflow.python.eager import context  # registering and calling a functio
 
 SOURCE = Path(__file__).parent
 
-# A fresh set of names after a failed compile: XLA remembers in this process what it did for a name.
+# After a failed compile, a fresh set of names (XLA remembers in this process what it did for a
+# name) and no more reading from the cache: this process traces its programs itself.
 renamings = 0
+reading = True
 registered: dict[str, "Program"] = {}  # by name: the programs this process has registered
 
 
@@ -126,7 +128,7 @@ def program(settings: tuple, function, arguments, returns_like) -> Program:
     program_key = key(settings, arguments)
     name = f"lstm_echo_{program_key}" + (f"_r{renamings}" if renamings else "")
     if name not in registered:
-        library = load(program_key)
+        library = load(program_key) if reading else None
         if library is None:
             # Saved under neutral names: TensorFlow's own depend on what the process traced before.
             library = renamed(trace(function, arguments), "program")
@@ -135,7 +137,8 @@ def program(settings: tuple, function, arguments, returns_like) -> Program:
     return registered[name]
 
 
-def rename_afresh() -> None:
-    """Give every program a new name in this process, so XLA compiles it anew."""
-    global renamings
+def start_afresh() -> None:
+    """From now on, trace every program in this process, under new names, so XLA compiles it anew."""
+    global renamings, reading
     renamings += 1
+    reading = False

@@ -22,6 +22,7 @@ def cache(tmp_path, monkeypatch):
     """A cache folder of the test's own, and names this process has not registered yet."""
     monkeypatch.setattr(compile_cache, "active", tmp_path)
     monkeypatch.setattr(traced_programs, "renamings", traced_programs.renamings + 1000)
+    monkeypatch.setattr(traced_programs, "reading", True)
     return tmp_path
 
 
