@@ -228,3 +228,32 @@ def test_tensorflow_starts_without_matplotlib_which_still_draws_afterwards():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+def test_tensorflow_starts_with_the_garbage_collector_off_and_leaves_it_on():
+    # Its objects are frozen out of the collector's passes; objects made later are still collected.
+    code = (
+        "import gc\n"
+        "from lstm_echo.quiet_tf import tf\n"
+        "frozen = gc.get_freeze_count()\n"
+        "class Cycle: pass\n"
+        "a, b = Cycle(), Cycle(); a.other, b.other = b, a; del a, b\n"
+        "print(gc.isenabled(), frozen > 100_000, gc.collect() >= 2)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["True", "True", "True"], result.stderr
+
+
+def test_the_entry_point_loads_the_command_line_with_the_collector_paused_then_on():
+    code = (
+        "import gc, sys\n"
+        "sys.argv = ['lstm-echo', 'architectures']\n"
+        "from lstm_echo import launch\n"
+        "try:\n"
+        "    launch.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(gc.isenabled(), 'lstm_echo.cli' in sys.modules, gc.get_freeze_count() > 10_000)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split()[-3:] == ["True", "True", "True"], result.stderr
