@@ -84,6 +84,7 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
 
     def invoke(self, ctx):
         try:
+            compile_cache.switched_on()  # the environment is checked like an option
             return super().invoke(ctx)
         except config.InputError as error:  # every input check, whichever command made it
             fail(str(error))
@@ -955,9 +956,15 @@ def cache_command(
 ):
     """Show (or clear) the compile cache, where trained shapes' programs (traced and XLA-compiled) are kept between runs."""
     folder = compile_cache.directory()
+    problem = compile_cache.trust_problem(folder)
+    if clear and problem:
+        fail(
+            f"Invalid value for LSTM_ECHO_CACHE_DIR: {config.shown(str(folder))} ({problem}; lstm-echo clears only a folder it can trust)"
+        )
     removed = compile_cache.clear(folder) if clear else 0
     state = {
         "directory": None if folder is None else str(folder),
+        "trusted": problem is None,
         "programs": len(compile_cache.compiled(folder)),
         "traced": len(compile_cache.traced(folder)),
         "bytes": compile_cache.size(folder),
@@ -966,7 +973,7 @@ def cache_command(
     if as_json:
         print_json(state)
         return
-    show(report.cache_text(state))
+    show(report.cache_text(state, problem))
 
 
 SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE

@@ -72,7 +72,7 @@ class Trained:
     epochs_run: int
     compile_seconds: float
     train_seconds: float
-    compile_cache: str  # "hit": loaded from the persistent cache; "miss": compiled (and saved); "off"
+    compile_cache: str  # "hit": loaded from the persistent cache; "miss": traced or compiled (and saved); "off"
 
 
 def adam(weights, grads, m, v, iteration, learning_rate):
@@ -209,22 +209,15 @@ def epoch_orders(
     return orders
 
 
-def compiled(settings: tuple, arguments) -> traced_programs.Program:
+def compiled(settings: tuple, arguments) -> tuple[traced_programs.Program, str]:
     """The training program for `settings` (compiled_chunk's arguments) and these argument shapes,
     traced or loaded (`traced_programs`), then compiled or loaded from XLA's cache by one call
-    that trains nothing."""
+    that trains nothing; and whether the cache served it (`traced_programs.settle`)."""
     weights = arguments[0]
     returns_like = (weights, weights, weights, 0, 0)  # weights, m, v, iteration, the chunk's losses
     program = traced_programs.program(settings, compiled_chunk(*settings), arguments, returns_like)
     program(*arguments)  # zero epochs
-    return program
-
-
-def cache_outcome(cached_before: list) -> str:
-    """Whether the persistent cache served the compile: it did when compiling saved no new program."""
-    if compile_cache.active is None:
-        return "off"
-    return "miss" if compile_cache.entries(compile_cache.active) != cached_before else "hit"
+    return program, traced_programs.settle(program)
 
 
 def train(
@@ -264,23 +257,20 @@ def train(
     started = time.perf_counter()
     no_orders = tf.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), tf.int32)
     arguments = (weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
-    cached_before = compile_cache.entries(compile_cache.active)
     try:
-        run = compiled(settings, arguments)
-    except (tf.errors.OpError, compile_cache.Damaged) as error:
+        run, cache = compiled(settings, arguments)
+    except Exception as error:
         if compile_cache.active is None:
             raise
-        # A damaged cache file fails the compile that reads it. The cache only saves
-        # time, so clear it and trace and compile afresh, under names XLA has not seen.
-        compile_cache.clear(compile_cache.active)
-        reason = error.message if isinstance(error, tf.errors.OpError) else str(error)
+        # The cache only saves time: whatever failed in a program it served, this process now
+        # traces and compiles its programs itself, under names XLA has not seen.
+        reason = error.message if isinstance(error, tf.errors.OpError) else str(error) or type(error).__name__
         compile_cache.notice(
-            f"the compile cache in {compile_cache.active} could not be read ({reason}); cleared it and compiled"
+            f"a program from the compile cache in {compile_cache.active.folder} failed ({reason}); traced and compiled anew"
         )
         traced_programs.start_afresh()
-        run = compiled(settings, arguments)
+        run, cache = compiled(settings, arguments)
     compile_seconds = time.perf_counter() - started
-    cache = cache_outcome(cached_before)
     if on_compiled is not None:
         on_compiled()
 

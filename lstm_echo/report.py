@@ -527,15 +527,16 @@ def sweep_table(rows: list[dict], runs: int) -> Group:
     return Group(Text(title, style="bold"), table)
 
 
-def cache_text(state: dict) -> Text:
+def cache_text(state: dict, problem: str | None = None) -> Text:
     """Where the compile cache is, what it holds, and how to turn it off."""
     if state["directory"] is None:
         return Text("The compile cache is off (LSTM_ECHO_CACHE=off): every run compiles its program.")
     removed = f"Removed {plural(state['removed'], 'file')}. " if "removed" in state else ""
+    untrusted = f" It is not used: {problem}." if problem else ""
     return Text(
         f"{removed}Compile cache: {state['directory']}, {plural(state['programs'], 'compiled program')} "
         f"and {plural(state['traced'], 'traced one')}, {state['bytes'] / 2**20:.1f} MB "
-        "(about 0.6 MB per shape trained; never pruned). "
+        f"(about 0.6 MB per shape trained; never pruned).{untrusted} "
         "LSTM_ECHO_CACHE=off turns it off, LSTM_ECHO_CACHE_DIR moves it, lstm-echo cache --clear empties it."
     )
 

@@ -64,15 +64,11 @@ def trace(function, arguments) -> function_pb2.FunctionDefLibrary:
     return library
 
 
-def load(program_key: str) -> function_pb2.FunctionDefLibrary | None:
-    """The library saved under `program_key`, or None; compile_cache.Damaged if it cannot be parsed."""
-    payload = compile_cache.read_traced(program_key)
-    if payload is None:
-        return None
+def parsed(graph: bytes) -> function_pb2.FunctionDefLibrary:
     try:
-        return function_pb2.FunctionDefLibrary.FromString(payload)
+        return function_pb2.FunctionDefLibrary.FromString(graph)
     except DecodeError as error:
-        raise compile_cache.Damaged(f"the traced program {program_key} cannot be parsed ({error})") from error
+        raise compile_cache.Damaged(f"the traced program cannot be parsed ({error})") from error
 
 
 def renamed(library: function_pb2.FunctionDefLibrary, name: str) -> function_pb2.FunctionDefLibrary:
@@ -103,17 +99,20 @@ def rename_calls(value: attr_value_pb2.AttrValue, names: dict[str, str]) -> None
 
 class Program:
     """A registered training program, called with the traced function's arguments; returns
-    its outputs packed like `returns_like`."""
+    its outputs packed like `returns_like`. `graph` is its library under neutral names, as saved;
+    `record` what the cache held for it, once authenticated and staged (None: traced here)."""
 
-    def __init__(self, library: function_pb2.FunctionDefLibrary, name: str, returns_like):
-        functions = renamed(library, name).function
+    def __init__(self, key: str, graph: bytes, name: str, returns_like, record: compile_cache.Record | None):
+        functions = renamed(parsed(graph), name).function
         self.context = context.context()
         for function in functions:
             self.context.add_function_def(function)
+        self.key, self.graph, self.record = key, graph, record
         self.name = name.encode()
         self.inputs = len(functions[-1].signature.input_arg)
         self.outputs = len(functions[-1].signature.output_arg)
         self.returns_like = returns_like
+        self.settled = False
 
     def __call__(self, *arguments):
         flat = tf.nest.flatten(arguments)
@@ -122,19 +121,55 @@ class Program:
         return tf.nest.pack_sequence_as(self.returns_like, self.context.call_function(self.name, flat, self.outputs))
 
 
+def cached(program_key: str) -> compile_cache.Record | None:
+    """The cache's authenticated record of a program, its XLA files staged for TensorFlow; None when it has
+    none it can vouch for (then a one-line notice says why, and the program is traced and compiled)."""
+    if compile_cache.active is None or not reading:
+        return None
+    try:
+        record = compile_cache.read_record(program_key)
+        if record is not None:
+            parsed(record.graph)
+            compile_cache.stage(record)
+        return record
+    except compile_cache.Damaged as error:
+        compile_cache.notice(f"compile cache in {compile_cache.active.folder}: {error}; traced and compiled anew")
+        return None
+
+
 def program(settings: tuple, function, arguments, returns_like) -> Program:
     """The program of tf.function `function` for `arguments`: registered already in this process,
-    loaded from the cache, or traced (and saved)."""
+    loaded from the cache, or traced."""
     program_key = key(settings, arguments)
     name = f"lstm_echo_{program_key}" + (f"_r{renamings}" if renamings else "")
     if name not in registered:
-        library = load(program_key) if reading else None
-        if library is None:
-            # Saved under neutral names: TensorFlow's own depend on what the process traced before.
-            library = renamed(trace(function, arguments), "program")
-            compile_cache.write_traced(program_key, library.SerializeToString(deterministic=True))
-        registered[name] = Program(library, name, returns_like)
+        record = cached(program_key)
+        # Saved under neutral names: TensorFlow's own depend on what the process traced before.
+        graph = (
+            record.graph
+            if record
+            else renamed(trace(function, arguments), "program").SerializeToString(deterministic=True)
+        )
+        registered[name] = Program(program_key, graph, name, returns_like, record)
     return registered[name]
+
+
+def settle(program: Program) -> str:
+    """After the program's first call: `hit` when the cache served it, `miss` when something was traced or
+    compiled (and is now recorded), `off` without a cache. Later calls in this process: `hit`."""
+    if compile_cache.active is None:
+        return "off"
+    if program.settled:
+        return "hit"
+    program.settled = True
+    compiled_now = compile_cache.collect()
+    if compiled_now is None:
+        return "miss"
+    if program.record is not None and not compiled_now:
+        return "hit"
+    programs = tuple(compiled_now) or (program.record.programs if program.record else ())
+    compile_cache.write_record(program.key, compile_cache.Record(program.graph, programs))
+    return "miss"
 
 
 def start_afresh() -> None:

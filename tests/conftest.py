@@ -22,6 +22,10 @@ TEST_CACHE = tempfile.mkdtemp(prefix="lstm-echo-test-cache-")
 os.environ["LSTM_ECHO_CACHE_DIR"] = TEST_CACHE
 os.environ.pop("LSTM_ECHO_CACHE", None)
 atexit.register(shutil.rmtree, TEST_CACHE, ignore_errors=True)
+# Nor the developer's key: the cache's per-user key lives under XDG_CONFIG_HOME.
+TEST_CONFIG = tempfile.mkdtemp(prefix="lstm-echo-test-config-")
+os.environ["XDG_CONFIG_HOME"] = TEST_CONFIG
+atexit.register(shutil.rmtree, TEST_CONFIG, ignore_errors=True)
 
 
 def invoke(*args, **kwargs):

@@ -1,8 +1,11 @@
 """The persistent compile cache: where it lives, that it changes no number, and that it never fails a run."""
 
 import hashlib
+import hmac
 import json
+import os
 import resource
+import stat
 from pathlib import Path
 
 import pytest
@@ -56,30 +59,189 @@ def test_the_cache_changes_no_number(tmp_path, monkeypatch):
     assert numbers(cold) == numbers(warm) == numbers(off)  # bit for bit: the same program, loaded or compiled
 
 
+def notice_line(stderr: str, *fragments) -> None:
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith("Notice:"), line
+    for fragment in fragments:
+        assert fragment in line, line
+
+
 @pytest.mark.parametrize("damage", ["cut short", "one byte changed"])
-def test_a_damaged_traced_program_is_cleared_and_traced_again(tmp_path, monkeypatch, damage):
+def test_a_damaged_traced_program_is_traced_again(tmp_path, monkeypatch, damage):
     folder = tmp_path / "cache"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
     (entry,) = compile_cache.traced(folder)
     data = entry.read_bytes()
     entry.write_bytes(data[:1000] if damage == "cut short" else data[:-50] + bytes([data[-50] ^ 1]) + data[-49:])
     again, stderr = run_in({}, monkeypatch)
-    assert numbers(again) == numbers(first)
-    (line,) = stderr.strip().splitlines()
-    assert line.startswith("Notice:") and str(folder) in line and "cleared it" in line
-    saved = entry.read_bytes()  # traced again, and saved whole
-    assert hashlib.sha256(saved[compile_cache.DIGEST_BYTES :]).digest() == saved[: compile_cache.DIGEST_BYTES]
+    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    notice_line(stderr, str(folder), "not written by lstm-echo", "traced and compiled anew")
+    third, stderr = run_in({}, monkeypatch)  # recorded whole again
+    assert third["timings"]["compile_cache"] == "hit" and stderr == ""
 
 
-def test_a_damaged_compiled_program_is_cleared_and_compiled_again(tmp_path, monkeypatch):
+def test_a_damaged_compiled_program_is_compiled_again(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
     (entry,) = compile_cache.compiled(folder)
     entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as a full disk or a crash might leave it
     again, stderr = run_in({}, monkeypatch)
+    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    notice_line(stderr, str(folder), "is not the program its record names")
+
+
+def forged(record: bytes, graph: bytes) -> bytes:
+    """A record laid out as lstm-echo lays one out, signed with a key of the attacker's own."""
+    start = len(compile_cache.MAGIC) + compile_cache.MAC_BYTES
+    size = int.from_bytes(record[start : start + 4], "big")
+    header = record[start + 4 : start + 4 + size]
+    mac = hmac.new(os.urandom(32), graph, hashlib.sha256).digest()
+    return compile_cache.MAGIC + mac + size.to_bytes(4, "big") + header + graph
+
+
+def planted(graph: bytes, target: Path) -> bytes:
+    """The traced graph with a WriteFile op added, run outside XLA: what an attacker who can write the folder makes."""
+    from tensorflow.core.framework import function_pb2
+
+    from lstm_echo.quiet_tf import tf
+
+    library = function_pb2.FunctionDefLibrary.FromString(graph)
+    program = library.function[-1]
+    del program.attr["_XlaMustCompile"]
+    for name, value in (("where", str(target)), ("what", "planted")):
+        node = program.node_def.add(name=name, op="Const")
+        node.attr["dtype"].type = tf.string.as_datatype_enum
+        node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
+    write = program.node_def.add(name="planted", op="WriteFile", input=["where:output:0", "what:output:0"])
+    del write  # run for its effect: listed as a control output
+    program.signature.control_output.append("planted")
+    program.control_ret["planted"] = "planted"
+    return library.SerializeToString()
+
+
+def test_a_planted_graph_op_never_runs(tmp_path, monkeypatch):
+    folder, target = tmp_path / "cache", tmp_path / "written-by-the-attacker"
+    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    (entry,) = compile_cache.traced(folder)
+    record = entry.read_bytes()
+    start = len(compile_cache.MAGIC) + compile_cache.MAC_BYTES
+    graph = record[start + 4 + int.from_bytes(record[start : start + 4], "big") :]
+    entry.write_bytes(forged(record, planted(graph, target)))
+    again, stderr = run_in({}, monkeypatch)
+    assert not target.exists()
+    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    notice_line(stderr, "not written by lstm-echo for this user")
+
+
+def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    (mine,) = compile_cache.traced(folder)
+    other = lstm_echo(*RUN[:3], "3", *RUN[4:])
+    assert other.returncode == 0, other.stderr
+    (theirs,) = set(compile_cache.traced(folder)) - {mine}
+    theirs.write_bytes(mine.read_bytes())  # length 4's program under length 3's key
+    doc, stderr = run_in({}, monkeypatch)  # length 4 again: its own record still serves it
+    assert doc["timings"]["compile_cache"] == "hit" and stderr == ""
+    result = lstm_echo(*RUN[:3], "3", *RUN[4:])
+    assert json.loads(result.stdout)["runs"][0]["steps"] == 3
+    notice_line(result.stderr, "not written by lstm-echo for this user")
+
+
+def test_a_swapped_executable_never_loads(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    (mine,) = compile_cache.compiled(folder)
+    assert lstm_echo(*RUN[:3], "3", *RUN[4:]).returncode == 0
+    (theirs,) = set(compile_cache.compiled(folder)) - {mine}
+    mine.write_bytes(theirs.read_bytes())  # another compiled program's bytes under this one's name
+    again, stderr = run_in({}, monkeypatch)
+    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    notice_line(stderr, "is not the program its record names")
+
+
+def owned_by_nobody(path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    os.chown(path, 65534, 65534)
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda f: f.chmod(0o770), "writable by others"),
+        (lambda f: f.chmod(0o777), "writable by others"),
+        (owned_by_nobody, "belongs to another user"),
+        (lambda f: f.parent.chmod(0o777), "can be changed by another user"),
+    ],
+    ids=["group-writable", "world-writable", "foreign-owned", "a shared folder above"],
+)
+def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, make, reason):
+    folder = tmp_path / "shared" / "cache"
+    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    before = {path: path.read_bytes() for path in folder.iterdir()}
+    make(folder)
+    doc, stderr = run_in({}, monkeypatch)
+    assert doc["timings"]["compile_cache"] == "off" and numbers(doc) == numbers(first)
+    notice_line(stderr, "compile cache off for this run", str(folder), reason)
+    assert {path: path.read_bytes() for path in folder.iterdir()} == before  # used and changed not at all
+    cleared = invoke("cache", "--clear", env={"LSTM_ECHO_CACHE_DIR": str(folder)})
+    assert cleared.exit_code == 2 and reason in cleared.stderr and len(list(folder.iterdir())) == 2
+
+
+def test_the_folder_and_files_are_private_whatever_the_umask(tmp_path, monkeypatch):
+    folder = tmp_path / "new" / "cache"
+    run_in(
+        {"LSTM_ECHO_CACHE_DIR": str(folder), "XDG_CONFIG_HOME": str(tmp_path / "config")},
+        monkeypatch,
+        preexec_fn=lambda: os.umask(0),
+    )
+    for path in (folder, folder.parent, tmp_path / "config" / "lstm-echo"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+    for path in [*folder.iterdir(), tmp_path / "config" / "lstm-echo" / "cache.key"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert len(list(folder.iterdir())) == 2  # a record and a program: no staging folder left behind
+
+
+@pytest.mark.parametrize(
+    "spoil, reason",
+    [
+        (lambda key: key.chmod(0o644), "readable by this user alone"),
+        (lambda key: key.parent.chmod(0o777), "writable by others"),
+        (lambda key: key.write_bytes(b"short"), "not 32 bytes"),
+    ],
+    ids=["readable by others", "in a shared folder", "cut short"],
+)
+def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypatch, spoil, reason):
+    config_home = tmp_path / "config"
+    run_in({"LSTM_ECHO_CACHE_DIR": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(config_home)}, monkeypatch)
+    spoil(config_home / "lstm-echo" / "cache.key")
+    doc, stderr = run_in({}, monkeypatch)
+    assert doc["timings"]["compile_cache"] == "off"
+    notice_line(stderr, "compile cache off for this run", reason)
+
+
+@pytest.mark.parametrize("kind", ["a link to /dev/zero", "a FIFO"])
+def test_a_record_that_is_not_a_plain_file_is_not_read(tmp_path, monkeypatch, kind):
+    folder = tmp_path / "cache"
+    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    (entry,) = compile_cache.traced(folder)
+    entry.unlink()
+    if kind == "a FIFO":
+        os.mkfifo(entry)
+    else:
+        entry.symlink_to("/dev/zero")
+    again, stderr = run_in({}, monkeypatch, timeout=120)
     assert numbers(again) == numbers(first)
-    (line,) = stderr.strip().splitlines()
-    assert line.startswith("Notice:") and str(folder) in line and "cleared it" in line
+    notice_line(stderr, entry.name)
+
+
+def test_an_unknown_cache_setting_is_refused_like_an_option(monkeypatch):
+    monkeypatch.setenv("LSTM_ECHO_CACHE", "disabled")
+    for args in (RUN, ["cache"], ["params"]):
+        result = invoke(*args)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.strip() == "Error: Invalid value for LSTM_ECHO_CACHE: 'disabled' (must be on or off)"
 
 
 @pytest.mark.parametrize("kind", ["under a file", "a file"])
@@ -120,7 +282,7 @@ def test_clear_removes_only_cached_programs(tmp_path, monkeypatch):
     traced.write_bytes(b"y" * 5)
     (tmp_path / "notes.txt").write_text("someone's")
     shown = json.loads(invoke("cache", "--json").stdout)
-    assert shown == {"directory": str(tmp_path), "programs": 1, "traced": 1, "bytes": 15}
+    assert shown == {"directory": str(tmp_path), "trusted": True, "programs": 1, "traced": 1, "bytes": 15}
     assert "1 compiled program and 1 traced one" in invoke("cache").stdout
     cleared = json.loads(invoke("cache", "--clear", "--json").stdout)
     assert cleared["removed"] == 2 and cleared["programs"] == cleared["traced"] == 0

@@ -20,7 +20,9 @@ def train(length=4):
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """A cache folder of the test's own, and names this process has not registered yet."""
-    monkeypatch.setattr(compile_cache, "active", tmp_path)
+    process = compile_cache.active
+    assert process is not None, "the tests run with the cache on"
+    monkeypatch.setattr(compile_cache, "active", compile_cache.Cache(tmp_path, process.staging, process.key))
     monkeypatch.setattr(traced_programs, "renamings", traced_programs.renamings + 1000)
     monkeypatch.setattr(traced_programs, "reading", True)
     return tmp_path
@@ -46,7 +48,7 @@ def traced_arguments(length=4, models=1):
 
 def test_a_loaded_program_trains_as_the_traced_one_did(cache, monkeypatch):
     traced = train()
-    assert len(compile_cache.traced(cache)) == 1
+    assert len(compile_cache.traced(cache)) == len(compile_cache.compiled(cache)) == 1
 
     def no_tracing(*args):
         raise AssertionError("traced again")
@@ -109,8 +111,8 @@ def test_a_traced_program_that_cannot_be_saved_is_a_notice(cache, monkeypatch, c
     trained = train(length=3)
     assert np.isfinite(trained.history).all()
     line = capsys.readouterr().err.strip()
-    assert (
-        line
-        == f"Notice: could not save the traced program in {cache} (No space left on device); the next run traces it again"
+    assert line == (
+        f"Notice: could not save the program in {cache} (No space left on device); "
+        "the next run traces and compiles it again"
     )
-    assert list(cache.iterdir()) == []  # no temporary file left behind
+    assert list(cache.iterdir()) == [] and list(compile_cache.active.staging.iterdir()) == []  # nothing left behind
