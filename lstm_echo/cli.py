@@ -27,6 +27,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from lstm_echo import (
     architectures,
+    atomic,
     budget,
     compile_cache,
     config,
@@ -379,13 +380,19 @@ def chosen_architectures(names: list[str] | None) -> list:
     return list(dict.fromkeys(chosen)) or list(architectures.REGISTRY)
 
 
-def save_best(path: Path, results: list[runner.RunResult]) -> runner.RunResult:
-    """Save the best of `results` as a Keras model at `path`; a write that fails leaves nothing behind (exit 1)."""
+def save_best(target: saved_model.SaveTarget, results: list[runner.RunResult]) -> runner.RunResult:
+    """Save the best of `results` as a Keras model; a write that fails leaves nothing behind (exit 1), and a file
+    that appeared at the path while training is kept, the model saved beside it (exit 1)."""
     best = runner.best(results)
     try:
-        saved_model.save(path, runner.network_layers(best.experiment), best.weights, best.experiment)
+        saved_model.save(target, runner.network_layers(best.experiment), best.weights, best.experiment)
+    except atomic.Conflict as conflict:
+        fail(
+            f"{conflict.target} appeared or changed while training, so it was left alone; the model was saved as {conflict.kept}",
+            code=1,
+        )
     except OSError as error:
-        fail(f"could not write {path}: {error.strerror or error}", code=1)
+        fail(f"could not write {target.path}: {error.strerror or error}", code=1)
     return best
 
 
@@ -413,7 +420,7 @@ def run(
     settings, seed_list, origins = gather_settings(config_file, {"architecture": architecture, **settings})
     experiment = checked_experiment(settings, origins, models=len(seed_list) if seed_list else 1)
     plot_file = checked_plot(plot_file)
-    save_path = saved_model.check_path(save_model) if save_model is not None else None
+    save_target = saved_model.check_path(save_model) if save_model is not None else None
 
     if not as_json:
         layer_table = runner.layer_rows(runner.network_layers(experiment))
@@ -434,14 +441,14 @@ def run(
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
         save_plot(plot_file, curves, report.settings_title(experiment, seed_list))
-    saved = save_best(save_path, results) if save_path is not None else None
+    saved = save_best(save_target, results) if save_target is not None else None
     run_rows = [rows.run_row(r, with_history=per_seed or not seed_list) for r in results]
     summary = rows.aggregate(run_rows)
     if as_json:
         first = results[0]
         timings = {**first.timings, "wall_seconds": wall_seconds()}
         values = {name: [rows.float32_value(v) for v in getattr(first, name)] for name in ("inputs", "expected")}
-        extra = {"saved_model": {"path": str(save_path), "seed": saved.experiment.seed}} if saved else {}
+        extra = {"saved_model": {"path": str(save_model), "seed": saved.experiment.seed}} if saved else {}
         print_json({**rows.document(run_rows), **values, "network": first.layers, "timings": timings, **extra})
     elif seed_list:
         if per_seed:
@@ -451,7 +458,7 @@ def run(
         show(report.predictions_table(results[0]))
         show(report.verdict_line(results[0], wall_seconds()))
     if saved is not None and not as_json:
-        show(report.saved_line(save_path, saved, several=len(results) > 1))
+        show(report.saved_line(save_model, saved, several=len(results) > 1))
     if require_echo and not all(row["learned"] for row in run_rows):
         raise typer.Exit(NOT_ECHOED)
 
@@ -599,7 +606,7 @@ def sweep_command(
         if results_file is not None:
             merged = results_file.peek()  # runs already merged are not trained again
             out = shards.shard_path(results_file.path, shard)
-            out.parent.mkdir(exist_ok=True)
+            shards.make_folder(out)
             results_file = ResultsFile(out)
     recorded = {**merged, **(results_file.open() if results_file else {})}  # the last check: it may create the file
 
@@ -742,7 +749,7 @@ def inspect_command(
 ):
     """Look inside a trained network: every step's gates and memory, and which input each output used."""
     mode = "none" if quiet else progress_mode
-    model = Path(target) if target is not None and target.lower().endswith(saved_model.SUFFIX) else None
+    model = Path(target) if target is not None and saved_model.is_model_name(Path(target)) else None
     seed_list: list[int]
     if model is not None:
         typed = {**given(settings), **({"config": config_file} if config_file is not None else {})}
@@ -774,7 +781,7 @@ def inspect_command(
         print(f"Note: {heatmaps.memory_note(arch.name)}.", file=sys.stderr)
 
     if model is not None:
-        weights, shown = [saved_model.weights(model)], 0
+        weights, shown = [saved_model.weights(model, experiment, runner.network_layers(experiment))], 0
     else:
         if not as_json:
             layer_table = runner.layer_rows(runner.network_layers(experiment))
@@ -858,7 +865,7 @@ def predict(
     experiment = saved_model.metadata(model)["experiment"]
     inputs = saved_model.parse_values(values or [], experiment.length)
     warn_off_grid(values or [], inputs, experiment)
-    targets, predictions = saved_model.predict(model, experiment, inputs)
+    targets, predictions = saved_model.predict(model, experiment, runner.network_layers(experiment), inputs)
     verdict = judge(targets, predictions)
     if as_json:
         print_json(

@@ -65,10 +65,15 @@ def whole_number(minimum: int, maximum: int) -> Callable:
     return check
 
 
+FLOAT32_MAX = 3.4028234663852886e38  # a setting the engine holds as float32 must fit one
+
+
 def positive_number(value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "must be a number"
-    return None if math.isfinite(value) and value > 0 else "must be a finite number above 0"
+    if not (math.isfinite(value) and value > 0):
+        return "must be a finite number above 0"
+    return None if value <= FLOAT32_MAX else f"must be at most {FLOAT32_MAX:.4g} (float32's largest)"
 
 
 def architecture_check(value):

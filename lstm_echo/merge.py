@@ -9,12 +9,15 @@ merging again what is already merged changes nothing.
 """
 
 import fcntl
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lstm_echo import atomic
 from lstm_echo.config import InputError, shown
-from lstm_echo.results_file import ResultsFile, key
+from lstm_echo.results_file import ResultsFile, key, readable
 
 NOT_RESULTS = ("provenance", "seconds")  # may differ between two runs of the same setting and seed
 VERSIONS = ("lstm_echo", "tensorflow", "keras")
@@ -28,21 +31,21 @@ class Merged:
     versions: set[tuple] = field(default_factory=set)  # (lstm_echo, tensorflow, keras) seen
 
 
+def digest(value) -> bytes:
+    """16 bytes standing for a key or a row's results: what a million runs can be remembered by."""
+    return hashlib.blake2b(json.dumps(value, sort_keys=True).encode(), digest_size=16).digest()
+
+
 def results(row: dict) -> dict:
     return {name: value for name, value in row.items() if name not in NOT_RESULTS}
 
 
-def source(path: Path, option: str) -> ResultsFile:
-    if not path.is_file():
-        raise InputError(f"Invalid value for {option}: {shown(str(path))} (no such file)")
-    return ResultsFile(path, option)
-
-
 def merge(inputs: list[Path], into: Path) -> Merged:
-    """Merge `inputs` into `into` (read first if it exists) and write it atomically."""
+    """Merge `inputs` into `into` (read first if it exists) and write it atomically, one row at a time:
+    only a digest of each run's key and results is kept in memory."""
     target = ResultsFile(into, "--into")  # checks the name and folder now
-    sources = [source(Path(path), "FILES") for path in inputs]
-    kept: dict[tuple, dict] = {}
+    sources = [ResultsFile(readable(Path(path), "FILES"), "FILES") for path in inputs]
+    atomic.probe(into, "--into")
     merged = Merged()
     lock = os.open(into, os.O_RDONLY) if into.exists() else None
     try:
@@ -53,40 +56,33 @@ def merge(inputs: list[Path], into: Path) -> Merged:
                 raise InputError(
                     f"Invalid value for --into: {shown(str(into))} (an lstm-echo process is writing to it)"
                 ) from None
-        for reader in ([target] if lock is not None else []) + sources:
+        readers = ([target] if lock is not None else []) + sources
+        atomic.write(into, lambda name: write(name, target, readers, merged))
+    finally:
+        if lock is not None:
+            os.close(lock)
+    return merged
+
+
+def write(temporary: str, target: ResultsFile, readers: list[ResultsFile], merged: Merged) -> None:
+    """Every run of `readers` once, in the order first met, into the file `temporary` in `target`'s format."""
+    kept: dict[bytes, bytes] = {}
+    with open(temporary, "wb") as out:
+        out.write(target.lines([], header=True))
+        for reader in readers:
             descriptor = os.open(reader.path, os.O_RDONLY)
             try:
                 for row in reader.rows(descriptor):
                     merged.versions.add(tuple(row["provenance"][name] for name in VERSIONS))
                     run = key(row)
-                    if run not in kept:
-                        kept[run] = row
-                    elif results(kept[run]) == results(row):
+                    run_digest, results_digest = digest(run), digest(results(row))
+                    if run_digest not in kept:
+                        kept[run_digest] = results_digest
+                        out.write(target.lines([row], header=False))
+                    elif kept[run_digest] == results_digest:
                         merged.duplicates += 1
                     elif run not in merged.conflicts:
                         merged.conflicts.append(run)
             finally:
                 os.close(descriptor)
-        write(target, list(kept.values()))
-    finally:
-        if lock is not None:
-            os.close(lock)
     merged.runs = len(kept)
-    return merged
-
-
-def write(target: ResultsFile, rows: list[dict]) -> None:
-    temporary = target.path.with_name(f".{target.path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as out:
-            out.write(target.lines(rows, header=True))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target.path)
-        folder = os.open(target.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)  # the rename itself survives a crash
-        finally:
-            os.close(folder)
-    finally:
-        temporary.unlink(missing_ok=True)

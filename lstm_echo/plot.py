@@ -3,12 +3,11 @@
 import importlib.util
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from lstm_echo import config
+from lstm_echo import atomic, config
 from lstm_echo.config import InputError
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -43,14 +42,9 @@ def check(path: Path) -> Path:
             existing = None
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise InputError(f"Invalid value for --plot: {shown} (exists and is not a regular file)")
-        # The PNG is written beside its final name and renamed, so the folder must
-        # take a new file: only trying says so (read-only mounts, /proc, root's
-        # permissions all answer differently to a mere look).
-        handle, probe = tempfile.mkstemp(suffix=".png", dir=path.parent)
-        os.close(handle)
-        os.unlink(probe)
     except OSError as error:
         raise InputError(f"Invalid value for --plot: {shown} ({error.strerror or error})") from None
+    atomic.probe(path, "--plot", ".png")  # written beside its final name and renamed: the folder must take a new file
     return path
 
 
@@ -107,15 +101,8 @@ def finish(figure, axes, path: Path, title: str, legend: bool) -> None:
 
 
 def write_figure(figure, path: Path) -> None:
-    """The PNG written whole or not at all: a temporary file beside it, then renamed."""
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            figure.savefig(out, format="png")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    """The picture written whole or not at all, keeping the mode of a file it replaces (`atomic`)."""
+    atomic.write(path, lambda name: figure.savefig(name, format="png"), suffix=".png")
 
 
 def save(path: Path, curves: dict[str, list[float]], title: str) -> None:

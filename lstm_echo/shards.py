@@ -108,3 +108,13 @@ def plan(points: list[Experiment], seed_count: int, count: int, layers_of) -> li
 def shard_path(out: Path, shard: Shard) -> Path:
     """`runs.jsonl` -> `runs.d/007-of-200.jsonl`: each shard's own file, beside the merged one."""
     return out.with_name(out.stem + ".d") / f"{shard.label}{out.suffix}"
+
+
+def make_folder(path: Path) -> None:
+    """Create a shard file's folder (`runs.d/`) if it is missing; InputError, naming --out, when it cannot be."""
+    folder = path.parent
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        reason = "exists and is not a folder" if isinstance(error, FileExistsError) else error.strerror or str(error)
+        raise InputError(f"Invalid value for --out: {shown(str(folder))} ({reason})") from None
