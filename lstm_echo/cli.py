@@ -922,7 +922,7 @@ def report_command(
     elif as_csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=list(table[0]) if table else groups, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(table)
+        writer.writerows({name: report.spreadsheet_safe(value) for name, value in row.items()} for row in table)
     else:
         show(report.sweep_table(table, runs=sum(row["runs"] for row in table)))
 

@@ -541,6 +541,14 @@ def cache_text(state: dict, problem: str | None = None) -> Text:
     )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def spreadsheet_safe(value):
+    """A CSV cell no spreadsheet runs as a formula: text that starts like one gets a leading '."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def plan_table(plan: list[dict]) -> Group:
     table = Table(box=box.SIMPLE_HEAD)
     for column in ("Shard", "Settings", "Runs", "Programs", "Share of work"):

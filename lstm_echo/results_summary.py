@@ -2,11 +2,12 @@
 
 Files are read as a stream, one line at a time, keeping per group only what its
 summary needs (the learned flags, losses, seconds and seeds), so a file of a
-million runs fits in a fraction of its size. Lines are parsed, not checked as
-strictly as a sweep checks the file it will append to: a report writes nothing.
+million runs fits in a fraction of its size. Every line is checked as `merge`
+and a sweep check the files they read (`rows.checked_run_row`): a line that
+is not a results row of lstm-echo is named by its number, and nothing of a
+file that holds one is reported.
 """
 
-import csv
 import json
 import multiprocessing
 import os
@@ -17,8 +18,8 @@ from pathlib import Path
 
 from lstm_echo import grid, seeds
 from lstm_echo.config import InputError, shown
-from lstm_echo.results_file import CSV_COLUMNS, CSV_READERS, FORMATS, with_objects
-from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, seeds_label
+from lstm_echo.results_file import CSV_HEADER, FORMATS, csv_row, readable
+from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row, seeds_label
 
 
 def parse_by(text: str | None) -> list[str]:
@@ -52,16 +53,6 @@ def parse_where(texts: list[str]) -> dict[str, set]:
 PARALLEL_BYTES = 64 * 2**20  # a JSONL file this big is read in parts, by several processes
 MAX_READERS = 8
 
-# In every row lstm-echo writes, what a report needs comes before the provenance,
-# the predictions and the loss history; parsing only that part halves the work.
-TAIL = ', "provenance": '
-
-
-def head(text: str) -> str:
-    """The part of a JSON row a report reads (the whole row when it is not laid out as lstm-echo lays it out)."""
-    cut = text.find(TAIL)
-    return text[:cut] + "}" if cut > 0 else text
-
 
 @dataclass
 class Group:
@@ -80,7 +71,8 @@ class Group:
         self.runs += 1
         self.learned.append(row["learned"])
         self.losses.append(row["final_loss"])
-        self.seconds.append(row["seconds"])
+        if row["seconds"] is not None:
+            self.seconds.append(row["seconds"])
         self.seeds.append(row["seed"])
         self.params.add(row["params"])
         test = row["test"]
@@ -114,7 +106,7 @@ class Group:
             "worst_final_loss": s.worst_final_loss,
             "median_test_echo_rate": statistics.median(self.test_echo_rates) if self.test_echo_rates else None,
             "median_test_mse": statistics.median(self.test_mses) if self.test_mses else None,
-            "median_seconds": statistics.median(self.seconds),
+            "median_seconds": statistics.median(self.seconds) if self.seconds else None,
         }
 
 
@@ -122,22 +114,23 @@ def file_format(path: Path) -> str:
     suffix = next((s for s in FORMATS if path.name.lower().endswith(s)), None)
     if suffix is None:
         raise InputError(f"Invalid value for FILES: {shown(str(path))} (the name must end in .jsonl or .csv)")
-    if not path.is_file():
-        raise InputError(f"Invalid value for FILES: {shown(str(path))} (no such file)")
+    readable(path, "FILES")
     return suffix
 
 
 def csv_rows(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, row) of a CSV results file."""
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is not None and tuple(header) != CSV_COLUMNS:
-            raise RowError(1, "not lstm-echo's header")
-        for number, cells in enumerate(reader, start=2):
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
             try:
-                yield number, with_objects({name: CSV_READERS[name](cell) for name, cell in zip(CSV_COLUMNS, cells)})
-            except (ValueError, KeyError) as error:
+                line = raw.decode("utf-8")
+                if number == 1:
+                    if line.rstrip("\r\n") != CSV_HEADER:
+                        raise ValueError("not lstm-echo's header")
+                    continue
+                if line.endswith("\n"):  # a torn last line is a run still being written
+                    yield number, csv_row(line)
+            except (ValueError, RecursionError) as error:
                 raise RowError(number, str(error)) from None
 
 
@@ -154,8 +147,8 @@ def jsonl_rows(path: Path, start: int = 0, end: int | None = None) -> Iterator[t
                 break
             if raw.endswith(b"\n"):
                 try:
-                    yield offset, json.loads(head(raw.decode("utf-8")))
-                except (ValueError, UnicodeDecodeError) as error:
+                    yield offset, checked_run_row(json.loads(raw.decode("utf-8")))
+                except (ValueError, RecursionError) as error:
                     raise RowError(offset, str(error), is_offset=True) from None
             offset += len(raw)
 
@@ -174,14 +167,11 @@ def gather(path: Path, by: list[str], where: dict[str, set], start: int = 0, end
     read = 0
     is_csv = file_format(path) == ".csv"
     rows = csv_rows(path) if is_csv else jsonl_rows(path, start, end)
-    for place, row in rows:
+    for _, row in rows:
         read += 1
-        try:
-            if any(row.get(name) not in accepted for name, accepted in where.items()):
-                continue
-            groups.setdefault(tuple(row[name] for name in by), Group()).add(row)
-        except (KeyError, TypeError, AttributeError) as error:
-            raise RowError(place, f"no {error}, or of the wrong type", is_offset=not is_csv) from None
+        if any(row[name] not in accepted for name, accepted in where.items()):
+            continue
+        groups.setdefault(tuple(row[name] for name in by), Group()).add(row)
     return groups, read
 
 

@@ -30,6 +30,7 @@ test sequences did (see `verdict`). A loss that is not finite is written as
 null. `seeds` is how the seeds are written on the command line (`0-19`).
 """
 
+import functools
 import math
 import statistics
 
@@ -171,6 +172,12 @@ def checked_scores(scores, name: str) -> None:
     whole(scores["sequences"])
 
 
+@functools.lru_cache(maxsize=4096)
+def setting_problem(name: str, kind: type, value) -> str | None:
+    """Why a row's setting is wrong, or None; remembered, since a file's rows share a few values."""
+    return None if value is None and name in config.LEFT_OPEN else config.problem(name, value)
+
+
 def checked_run_row(row) -> dict:
     """`row` if it is a run row: every column there, every setting valid, every result typed."""
     if not isinstance(row, dict):
@@ -179,7 +186,10 @@ def checked_run_row(row) -> dict:
     if missing:
         raise ValueError(f"no {missing[0]!r}")
     for name in SETTING_COLUMNS:
-        reason = None if row[name] is None and name in config.LEFT_OPEN else config.problem(name, row[name])
+        value = row[name]
+        if isinstance(value, (list, dict)):
+            raise ValueError(f"{name} is a {type(value).__name__}, not a value")
+        reason = setting_problem(name, type(value), value)  # the type too: 1 == 1.0 == True as keys
         if reason:
             raise ValueError(f"{name} {reason}")
     checked_scores(row["train"], "train")
