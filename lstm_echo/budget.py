@@ -13,6 +13,7 @@ its predictions on the training and held-out data and their errors.
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from lstm_echo import architectures
 from lstm_echo.cells import BY_KIND
@@ -24,8 +25,13 @@ FLOAT = 4
 COPIES_OF_WEIGHTS = 8
 KEPT_PER_ACTIVATION = 3  # the value, its gradient and one XLA temporary
 BYTES_PER_EPOCH = 64
-# What TensorFlow, XLA and the process itself take before any array is made.
+# What TensorFlow, XLA and the process itself take before any array is made; every
+# process that trains (a sweep's workers too) takes it again.
 BASELINE = 1_500 * 2**20
+# The connectivity keeps, per copy of the sequence and step, about 27 values per unit and
+# 250 more (measured from peak memory, 10 to 200 units, lengths 200 to 800); counted generously.
+CONNECTIVITY_KEPT = 5
+CONNECTIVITY_PER_STEP = 256
 # The engine trains a run's epochs in this many compiled calls, reporting progress
 # between them; it lives here so that the estimate needs no TensorFlow.
 PROGRESS_UPDATES = 50
@@ -71,31 +77,56 @@ def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
     )
 
 
-def machine_memory() -> int:
-    """Bytes of memory this machine gives a process: its RAM, or a cgroup's limit if lower.
+CGROUP_LIMITS = ("memory.max", "memory.limit_in_bytes")  # cgroup v2, v1
+
+
+def machine_memory(root: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")) -> int:
+    """Bytes of memory this machine gives a process: its RAM, or the lowest limit of the cgroups it is in
+    (v2, or v1's memory controller, as many clusters run), if lower.
 
     Not what is free at this moment: that would refuse a small run on a busy
     machine, and make the same command pass or fail with the weather.
     """
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    try:
-        with open("/sys/fs/cgroup/memory.max") as limit:
-            memory = min(memory, int(limit.read()))
-    except (OSError, ValueError):
-        pass  # no cgroup v2 limit ("max"), or not Linux
+    for folder in cgroup_folders(root, membership):
+        for name in CGROUP_LIMITS:
+            try:
+                memory = min(memory, int((folder / name).read_text()))
+            except (OSError, ValueError):
+                continue  # no such limit here, or "max"
     return memory
+
+
+def cgroup_folders(root: Path, membership: Path) -> list[Path]:
+    """The folders of this process's memory cgroups and of those above them, v2 and v1."""
+    places = [root, root / "memory"]
+    try:
+        lines = membership.read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        base = root if controllers == "" else root / "memory" if "memory" in controllers.split(",") else None
+        if base is not None:
+            inner = base / path.lstrip("/")
+            places += [inner, *[p for p in inner.parents if p.is_relative_to(base)]]
+    return places
 
 
 def gigabytes(size: float) -> str:
     return f"{size / 2**30:.1f} GB"
 
 
-def check(experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None) -> None:
-    """Raise TooLarge when `models` models of `experiment` would not fit in the machine's memory."""
+def check(
+    experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None, processes: int = 1
+) -> None:
+    """Raise TooLarge when `processes` processes, each training `models` models of `experiment`, would not fit
+    in the machine's memory."""
     memory = machine_memory() if memory is None else memory
     room = memory - BASELINE
     need = estimate(experiment, layers)
-    if models * need.per_model <= room:
+    one_process = models * need.per_model + BASELINE
+    if processes * one_process <= memory:
         return
     value: int | str
     if need.per_model > room:
@@ -108,22 +139,30 @@ def check(experiment: Experiment, layers: list[LayerSpec], models: int, memory: 
             "history": ("--epochs", experiment.epochs),
             "data": ("--sequences", experiment.sequences or 0),
         }[part]
-    else:
+    elif one_process > memory:
         option, value = "--seeds", f"{models:,} models"
+    else:
+        option, value = "--workers", processes
     lower = f"{option} or --layers" if option == "--neurons" and experiment.layers > 1 else option
     raise TooLarge(
-        f"Invalid value for {option}: {value} (the run would need about {gigabytes(models * need.per_model + BASELINE)} "
+        f"Invalid value for {option}: {value} (the run would need about {gigabytes(processes * one_process)} "
         f"of memory and this machine has {gigabytes(memory)}: lower {lower})"
     )
 
 
-def check_connectivity(experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None) -> None:
-    """Raise TooLarge when the connectivity of `models` networks would not fit: it runs a copy of the sequence
-    per output step through each network, and keeps every activation for the backward pass."""
-    memory = machine_memory() if memory is None else memory
+def connectivity_bytes(experiment: Experiment, layers: list[LayerSpec]) -> int:
+    """What the connectivity of one network keeps: a copy of the sequence per output step, each with every
+    activation kept for the backward pass."""
     samples = architectures.get(experiment.architecture).samples(experiment.length)
-    per_copy = samples * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION
-    one = experiment.length * per_copy + estimate(experiment, layers).weights
+    per_copy = samples * sum(map(activation_values, layers)) * FLOAT * CONNECTIVITY_KEPT
+    per_copy += experiment.length * CONNECTIVITY_PER_STEP * FLOAT
+    return experiment.length * per_copy
+
+
+def check_connectivity(experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None) -> None:
+    """Raise TooLarge when the connectivity of `models` networks would not fit, with the training before it."""
+    memory = machine_memory() if memory is None else memory
+    one = connectivity_bytes(experiment, layers) + estimate(experiment, layers).per_model
     need = models * one
     if need + BASELINE <= memory:
         return

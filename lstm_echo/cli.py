@@ -208,6 +208,18 @@ def worker_count(value: str | int) -> int:
     return int(text)
 
 
+def worker_processes(asked: int, points: list) -> int:
+    """--workers as it can be used: no more processes than program groups to share out, or than CPUs."""
+    groups = len({shards.program_key(point) for point in points})
+    usable = max(1, min(asked, groups, os.cpu_count() or 1))
+    if usable < asked:
+        print(
+            f"Notice: --workers {asked}: {usable} (this sweep has {groups} compiled programs to share out and this machine {os.cpu_count()} CPUs)",
+            file=sys.stderr,
+        )
+    return usable
+
+
 def progress_mode(text: str) -> str:
     if text.lower() not in progress.MODES:
         raise config.InputError(
@@ -589,8 +601,9 @@ def sweep_command(
     axes.update(options)
     seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
     points = grid.points(axes, len(seed_list), origins)
+    workers = worker_processes(workers, points)
     for point in points:
-        budget.check(point, runner.network_layers(point), len(seed_list) * workers)
+        budget.check(point, runner.network_layers(point), len(seed_list), processes=workers)
     if plan is not None:
         table = shards.plan(points, len(seed_list), plan, runner.network_layers)
         if as_json:
@@ -684,7 +697,11 @@ def explain_command(
         options.setdefault("length", VANISHING_LENGTH)
     # vanishing trains one network per cell; timedistributed one LSTM network.
     cells_trained = ("simple", "gru", "lstm") if topic == "vanishing" else ("lstm",)
-    e = [checked_experiment({**options, "architecture": "many-to-many", "cell": c}, {}) for c in cells_trained][-1]
+    trained = [checked_experiment({**options, "architecture": "many-to-many", "cell": c}, {}) for c in cells_trained]
+    if topic == "vanishing":  # each cell's gradients are a row of its connectivity
+        for experiment in trained:
+            budget.check_connectivity(experiment, runner.network_layers(experiment), 1)
+    e = trained[-1]
     if plot_file is not None and topic != "vanishing":
         fail(f"Invalid value for --plot: {config.shown(str(plot_file))} (only explain vanishing draws a plot)")
     plot_file = checked_plot(plot_file)

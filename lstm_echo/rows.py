@@ -173,7 +173,7 @@ def checked_scores(scores, name: str) -> None:
 
 
 @functools.lru_cache(maxsize=4096)
-def setting_problem(name: str, kind: type, value) -> str | None:
+def setting_problem(name: str, kind: str, value) -> str | None:
     """Why a row's setting is wrong, or None; remembered, since a file's rows share a few values."""
     return None if value is None and name in config.LEFT_OPEN else config.problem(name, value)
 
@@ -189,7 +189,7 @@ def checked_run_row(row) -> dict:
         value = row[name]
         if isinstance(value, (list, dict)):
             raise ValueError(f"{name} is a {type(value).__name__}, not a value")
-        reason = setting_problem(name, type(value), value)  # the type too: 1 == 1.0 == True as keys
+        reason = setting_problem(name, type(value).__name__, value)  # the type too: 1 == 1.0 == True as keys
         if reason:
             raise ValueError(f"{name} {reason}")
     checked_scores(row["train"], "train")
