@@ -13,6 +13,7 @@ import importlib.metadata
 import inspect
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -61,6 +62,31 @@ INTERRUPTED = 130
 OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO)
 
 
+class Stopped(KeyboardInterrupt):
+    """TERM, or HUP from a closed terminal or ssh session: the command stops as Ctrl-C stops it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stop(signum: int, frame) -> None:
+    raise Stopped(signum)
+
+
+def stopping_signal(error: BaseException | None) -> int:
+    """The signal behind an interruption (and the Abort Click makes of it): TERM or HUP, else Ctrl-C's INT."""
+    while error is not None:
+        if isinstance(error, Stopped):
+            return error.signum
+        error = error.__cause__ or error.__context__
+    return signal.SIGINT
+
+
+def stopped_word(signum: int) -> str:
+    return "Interrupted" if signum == signal.SIGINT else f"Stopped by {signal.Signals(signum).name}"
+
+
 class OutputFailed(Exception):
     """stdout could not be written: its reader left, or its disk is full."""
 
@@ -106,8 +132,10 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
             fail(str(error))
         except UsageError as error:
             fail(error.format_message())
-        except (typer.Abort, KeyboardInterrupt):
-            code = INTERRUPTED
+        except (typer.Abort, KeyboardInterrupt) as error:
+            signum = stopping_signal(error)
+            print(f"{stopped_word(signum)}.", file=sys.stderr)
+            sys.exit(128 + signum)  # as a shell reports a command a signal ended: 130, 143, 129
         if code == INTERRUPTED:  # Typer turns Ctrl-C into this exit code, or into Abort
             print("Interrupted.", file=sys.stderr)
         sys.exit(code or 0)
@@ -642,11 +670,15 @@ def sweep_command(
             )
         except ResultsWriteError as error:
             fail(str(error), code=1)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as error:
             if out is None:
                 raise
-            print(f"Interrupted. {out} keeps every finished run; the same command resumes from there.", file=sys.stderr)
-            sys.exit(INTERRUPTED)
+            signum = stopping_signal(error)
+            print(
+                f"{stopped_word(signum)}. {out} keeps every finished run; the same command resumes from there.",
+                file=sys.stderr,
+            )
+            sys.exit(128 + signum)
 
     summary = rows.aggregate(outcome.rows)
     if plot_file is not None and not outcome.curves:
@@ -1004,6 +1036,8 @@ SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
 
 def main():
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
     # A terminal or log that cannot show ×, ² or █ gets a stand-in, not a traceback.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):

@@ -9,8 +9,11 @@ collected. (`quiet_tf` does the same for TensorFlow's import.)
 
 import gc
 
+from lstm_echo import streams
+
 
 def main() -> None:
+    streams.prepare()
     gc.disable()
     try:
         from lstm_echo import cli

@@ -9,14 +9,13 @@ file that holds one is reported.
 """
 
 import json
-import multiprocessing
 import os
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lstm_echo import grid, seeds
+from lstm_echo import children, grid, seeds
 from lstm_echo.config import InputError, shown
 from lstm_echo.results_file import CSV_HEADER, FORMATS, csv_row, readable
 from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row, seeds_label
@@ -207,7 +206,7 @@ def summarize(paths: list[Path], by: list[str], where: dict[str, set]) -> tuple[
         tasks = [(path, by, where, start, end) for start, end in (parts(path, workers) if split else [(0, None)])]
         try:
             if split:
-                with multiprocessing.get_context("spawn").Pool(workers) as pool:
+                with children.pool(workers) as pool:
                     results = pool.starmap(gather, tasks)
             else:
                 results = [gather(*task) for task in tasks]

@@ -10,12 +10,10 @@ library's pool), each importing TensorFlow once and given whole groups of
 points that share a compiled program; this process alone writes the file.
 """
 
-import multiprocessing
-import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from lstm_echo import runner, seeds, shards
+from lstm_echo import children, runner, seeds, shards
 from lstm_echo.config import Experiment
 from lstm_echo.results_file import ResultsFile, experiment_key
 from lstm_echo.rows import run_row
@@ -84,24 +82,18 @@ def train_group(group: list[tuple[Experiment, list[int]]]) -> list[Done]:
     return list(trained_points(group))
 
 
-def quiet_worker() -> None:
-    # Ctrl-C is the parent's to handle: it stops the pool and says how to resume.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def pooled(work: list[tuple[Experiment, list[int]]], workers: int) -> Iterator[Done]:
     """Train the points in `workers` processes, yielding each group's points as the group finishes."""
     groups: dict[tuple, list] = {}
     for point, todo in work:
         groups.setdefault(shards.program_key(point), []).append((point, todo))
-    # "spawn": a fresh interpreter per worker, safe whatever this process has imported (TensorFlow, in tests).
-    pool = multiprocessing.get_context("spawn").Pool(workers, initializer=quiet_worker)
+    pool = children.pool(workers)
     try:
         for done in pool.imap_unordered(train_group, list(groups.values())):
             yield from done
         pool.close()
     except BaseException:
-        pool.terminate()  # Ctrl-C or a failed write: stop the workers now
+        pool.terminate()  # Ctrl-C, TERM, HUP or a failed write: stop the workers now
         raise
     finally:
         pool.join()
