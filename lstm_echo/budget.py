@@ -29,9 +29,11 @@ BYTES_PER_EPOCH = 64
 # process that trains (a sweep's workers too) takes it again.
 BASELINE = 1_500 * 2**20
 # The connectivity keeps, per copy of the sequence and step, about 27 values per unit and
-# 250 more (measured from peak memory, 10 to 200 units, lengths 200 to 800); counted generously.
+# 250 more (measured from peak memory, 10 to 200 units, lengths 200 to 800), and its traced
+# program about 80 MB whatever the size; counted generously.
 CONNECTIVITY_KEPT = 5
 CONNECTIVITY_PER_STEP = 256
+CONNECTIVITY_PROGRAM = 128 * 2**20
 # The engine trains a run's epochs in this many compiled calls, reporting progress
 # between them; it lives here so that the estimate needs no TensorFlow.
 PROGRESS_UPDATES = 50
@@ -156,7 +158,7 @@ def connectivity_bytes(experiment: Experiment, layers: list[LayerSpec]) -> int:
     samples = architectures.get(experiment.architecture).samples(experiment.length)
     per_copy = samples * sum(map(activation_values, layers)) * FLOAT * CONNECTIVITY_KEPT
     per_copy += experiment.length * CONNECTIVITY_PER_STEP * FLOAT
-    return experiment.length * per_copy
+    return experiment.length * per_copy + CONNECTIVITY_PROGRAM
 
 
 def check_connectivity(experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None) -> None:
