@@ -76,22 +76,25 @@ def write(
     mode: int | None = None,
     exclusive: bool = False,
     expected: os.stat_result | None = None,
+    follow_links: bool = True,
 ) -> Path:
     """Write `path` whole or not at all: `fill(name)` writes the temporary file `name`; returns the target.
 
+    `follow_links=False` for a folder of the tool's own (the compile cache): a symlink found there was
+    planted, and is replaced itself rather than written through to wherever it points.
     `mode`: the new file's mode whatever the umask (else the replaced file's, or 0666 less the umask).
     `exclusive`: only where no file is (checked atomically, by linking). `expected`: replace only the
     file `os.stat` described when it was checked. When either no longer holds, the data is kept under
     another name beside it and Conflict says which.
     """
-    final = target(path)
+    final = target(path) if follow_links else Path(path)
     handle, name = tempfile.mkstemp(prefix=PREFIX, suffix=SUFFIX + suffix, dir=final.parent)
     os.close(handle)
     temporary = Path(name)
     try:
         fill(name)
         try:
-            existing = os.stat(final)
+            existing = os.stat(final) if follow_links else os.lstat(final)
         except FileNotFoundError:
             existing = None
         keep_like(temporary, existing, mode)
@@ -116,7 +119,7 @@ def keep_like(temporary: Path, existing: os.stat_result | None, mode: int | None
     """Give the temporary file the mode (and owner) it should have once renamed."""
     if mode is not None:
         os.chmod(temporary, mode)
-    elif existing is None:
+    elif existing is None or stat.S_ISLNK(existing.st_mode):
         os.chmod(temporary, 0o666 & ~umask())
     else:
         os.chmod(temporary, stat.S_IMODE(existing.st_mode))

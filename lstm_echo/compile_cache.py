@@ -171,7 +171,13 @@ def secret_key() -> bytes:
     key = read_private(path, KEY_BYTES)
     if key is None:
         try:
-            atomic.write(path, lambda name: Path(name).write_bytes(os.urandom(KEY_BYTES)), mode=0o600, exclusive=True)
+            atomic.write(
+                path,
+                lambda name: Path(name).write_bytes(os.urandom(KEY_BYTES)),
+                mode=0o600,
+                exclusive=True,
+                follow_links=False,
+            )
         except atomic.Conflict as conflict:
             conflict.kept.unlink()  # another process made the key first: use theirs
         key = read_private(path, KEY_BYTES)
@@ -313,7 +319,10 @@ def write_record(program_key: str, record: Record) -> None:
     data = MAGIC + tag + len(header).to_bytes(4, "big") + header + record.graph
     try:
         atomic.write(
-            active.folder / TRACED.format(key=program_key), lambda name: Path(name).write_bytes(data), mode=0o600
+            active.folder / TRACED.format(key=program_key),
+            lambda name: Path(name).write_bytes(data),
+            mode=0o600,
+            follow_links=False,  # a link in the cache was planted: replaced, never written through
         )
     except OSError as error:
         unsaved(error)
