@@ -185,17 +185,20 @@ def save(target: SaveTarget, layers, weights: list[np.ndarray], experiment: Expe
 
 
 def load(path: Path, experiment: Experiment, layers):
-    """The Keras model in `path` (checked by `metadata` first), refused unless its input and weights are
-    the shapes `layers` give. Loaded from a private copy, so what Keras reads is what was checked."""
+    """The Keras model in `path`, refused unless its input and weights are the shapes `layers` give. Keras
+    reads a private copy, checked again as `metadata` checks a file: what Keras reads is what was checked."""
     from lstm_echo.keras_model import keras  # TensorFlow, quietly
 
     limit = budget.estimate(experiment, layers).weights + MAX_ENTRY * 4
-    size = check_model_file(path)
-    if size > limit:
-        raise refused(Path(path), f"{size:,} bytes for a network of this size")
+    with open(path, "rb") as source:
+        content = source.read(limit + 1)
+    if len(content) > limit:
+        raise refused(Path(path), f"more than {limit:,} bytes for a network of this size")
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / f"model{SUFFIX}"
-        copy.write_bytes(Path(path).read_bytes()[: limit + 1])
+        copy.write_bytes(content)
+        if metadata(copy)["experiment"] != experiment:
+            raise refused(Path(path), "it changed while it was read")
         try:
             model = keras.saving.load_model(copy, compile=False, safe_mode=True)
         except Exception as error:  # Keras raises what its reader meets: ValueError, KeyError, OSError, ...
