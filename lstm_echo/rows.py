@@ -150,22 +150,32 @@ def document(run_rows: list[dict] | None, summary: list[dict] | None = None, **e
     return {**({"runs": run_rows} if run_rows is not None else {}), "summary": summary, **extra}
 
 
+NUMBER_TYPES = (int, float)  # exactly: a bool is an int to Python, not a number to a results file
+
+
 def number_or_none(value) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if type(value) not in NUMBER_TYPES:
         raise ValueError(f"{value!r} is not a number")
     return float(value)
 
 
 def whole(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if type(value) is not int:
         raise ValueError(f"{value!r} is not a whole number")
     return value
 
 
+SCORE_KEYS = frozenset(SCORE_FIELDS)
+PROVENANCE_KEYS = frozenset(provenance.FIELDS)
+REQUIRED = frozenset(RUN_COLUMNS)
+NUMBERS = ("final_loss", "max_error", "seconds", "tolerance")
+WHOLE_NUMBERS = ("params", "steps_correct", "steps", "worst_step", "models_trained_together")
+
+
 def checked_scores(scores, name: str) -> None:
-    if not isinstance(scores, dict) or set(scores) != set(SCORE_FIELDS):
+    if type(scores) is not dict or scores.keys() != SCORE_KEYS:
         raise ValueError(f"{name} is not an object of {', '.join(SCORE_FIELDS)}")
     number_or_none(scores["mse"])
     number_or_none(scores["echo_rate"])
@@ -173,41 +183,50 @@ def checked_scores(scores, name: str) -> None:
 
 
 @functools.lru_cache(maxsize=4096)
-def setting_problem(name: str, kind: str, value) -> str | None:
-    """Why a row's setting is wrong, or None; remembered, since a file's rows share a few values."""
-    return None if value is None and name in config.LEFT_OPEN else config.problem(name, value)
+def settings_problem(settings: tuple) -> str | None:
+    """Why a row's settings ((name, type, value) each) are wrong, or None; remembered, since a file's
+    rows share a few settings."""
+    for name, kind, value in settings:
+        if kind in ("list", "dict"):
+            return f"{name} is a {kind}, not a value"
+        reason = None if value is None and name in config.LEFT_OPEN else config.problem(name, value)
+        if reason:
+            return f"{name} {reason}"
+    return None
 
 
 def checked_run_row(row) -> dict:
     """`row` if it is a run row: every column there, every setting valid, every result typed."""
-    if not isinstance(row, dict):
+    if type(row) is not dict:
         raise ValueError("not a JSON object")
-    missing = [name for name in RUN_COLUMNS if name not in row]
-    if missing:
-        raise ValueError(f"no {missing[0]!r}")
-    for name in SETTING_COLUMNS:
-        value = row[name]
-        if isinstance(value, (list, dict)):
-            raise ValueError(f"{name} is a {type(value).__name__}, not a value")
-        reason = setting_problem(name, type(value).__name__, value)  # the type too: 1 == 1.0 == True as keys
-        if reason:
-            raise ValueError(f"{name} {reason}")
+    if not REQUIRED <= row.keys():
+        raise ValueError(f"no {next(name for name in RUN_COLUMNS if name not in row)!r}")
+    # The type too: 1, 1.0 and True are one key to a cache, not one setting.
+    settings = tuple((name, type(row[name]).__name__, row[name]) for name in SETTING_COLUMNS)
+    try:
+        reason = settings_problem(settings)
+    except TypeError:  # a list or an object among the settings: not a key, and not a setting either
+        reason = settings_problem.__wrapped__(settings)
+    if reason:
+        raise ValueError(reason)
     checked_scores(row["train"], "train")
     if row["test"] is not None:
         checked_scores(row["test"], "test")
     stamp = row["provenance"]
-    if not isinstance(stamp, dict) or set(stamp) != set(provenance.FIELDS):
+    if type(stamp) is not dict or stamp.keys() != PROVENANCE_KEYS:
         raise ValueError(f"provenance is not an object of {', '.join(provenance.FIELDS)}")
-    if not all(isinstance(value, str) for value in stamp.values()):
+    if not all(type(value) is str for value in stamp.values()):
         raise ValueError("a provenance value is not a string")
-    for name in ("final_loss", "max_error", "seconds", "tolerance"):
+    for name in NUMBERS:
         number_or_none(row[name])
-    for name in ("params", "steps_correct", "steps", "worst_step", "models_trained_together"):
+    for name in WHOLE_NUMBERS:
         whole(row[name])
-    if not isinstance(row["learned"], bool):
+    if type(row["learned"]) is not bool:
         raise ValueError(f"learned {row['learned']!r} is not true or false")
-    if not isinstance(row["predictions"], list):
+    if type(row["predictions"]) is not list:
         raise ValueError("predictions is not a list")
-    for prediction in row["predictions"]:
-        number_or_none(prediction)
+    if not all(type(p) in NUMBER_TYPES or p is None for p in row["predictions"]):
+        raise ValueError(
+            f"a prediction is not a number: {next(p for p in row['predictions'] if type(p) not in NUMBER_TYPES and p is not None)!r}"
+        )
     return row
