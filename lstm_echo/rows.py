@@ -172,6 +172,7 @@ PROVENANCE_KEYS = frozenset(provenance.FIELDS)
 REQUIRED = frozenset(RUN_COLUMNS)
 NUMBERS = ("final_loss", "max_error", "seconds", "tolerance")
 WHOLE_NUMBERS = ("params", "steps_correct", "steps", "worst_step", "models_trained_together")
+SHARED_SETTINGS = tuple(name for name in SETTING_COLUMNS if name != "seed")
 
 
 def checked_scores(scores, name: str) -> None:
@@ -182,7 +183,7 @@ def checked_scores(scores, name: str) -> None:
     whole(scores["sequences"])
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def settings_problem(settings: tuple) -> str | None:
     """Why a row's settings ((name, type, value) each) are wrong, or None; remembered, since a file's
     rows share a few settings."""
@@ -201,12 +202,14 @@ def checked_run_row(row) -> dict:
         raise ValueError("not a JSON object")
     if not REQUIRED <= row.keys():
         raise ValueError(f"no {next(name for name in RUN_COLUMNS if name not in row)!r}")
-    # The type too: 1, 1.0 and True are one key to a cache, not one setting.
-    settings = tuple((name, type(row[name]).__name__, row[name]) for name in SETTING_COLUMNS)
+    # Rows share their settings but the seed, so those are checked once per file; the type is part of
+    # the key, since 1, 1.0 and True are one key to a cache but not one setting.
+    settings = tuple((name, type(row[name]).__name__, row[name]) for name in SHARED_SETTINGS)
     try:
         reason = settings_problem(settings)
     except TypeError:  # a list or an object among the settings: not a key, and not a setting either
         reason = settings_problem.__wrapped__(settings)
+    reason = reason or settings_problem.__wrapped__((("seed", type(row["seed"]).__name__, row["seed"]),))
     if reason:
         raise ValueError(reason)
     checked_scores(row["train"], "train")

@@ -3,11 +3,14 @@
 Tracing runs the training loop's Python once to build a TensorFlow graph (about
 600 nodes for the tutorial's network): about 0.3 s of every run, though the same
 code and shapes always build the same graph. So the graph is kept. Its function
-library is saved in the compile cache folder (`compile_cache`) under a key made
-of a digest of lstm-echo's own source, TensorFlow's version and the program's
-shapes; a later run registers the saved library and calls the program by name,
-as TensorFlow's own `ConcreteFunction` does, without tracing. A change to any
-source file gives every program a new key, so a stale graph is never run.
+library is saved in the compile cache folder, in a record signed with the user's
+key together with the XLA file it compiled to (`compile_cache`), under a key
+made of a digest of lstm-echo's own source, TensorFlow's version and the
+program's shapes; a later run authenticates the record, registers the saved
+library and calls the program by name, as TensorFlow's own `ConcreteFunction`
+does, without tracing. A change to any source file gives every program a new
+key, so a stale graph is never run; a record that cannot be authenticated is
+never run at all.
 
 XLA's persistent cache keys a compiled program by its function's name as well as
 its contents, and TensorFlow names a traced function after a counter in the
