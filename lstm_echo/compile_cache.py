@@ -73,6 +73,7 @@ class Cache:
 
 
 active: Cache | None = None  # once `enable` has run, in a process whose cache is on
+staged: dict[str, int] = {}  # name -> inode of each file put in the staging folder for TensorFlow to read
 
 
 def switched_on() -> bool:
@@ -347,19 +348,36 @@ def stage(record: Record) -> None:
     for name, digest in record.programs:
         if "/" in name or not name.startswith(XLA_PREFIX):
             raise Damaged(f"the record names {shown(name)}, which is not a compiled program")
-        staged = active.staging / name
+        place = active.staging / name
         try:
-            os.link(active.folder / name, staged)
+            os.link(active.folder / name, place)
         except FileNotFoundError:
             continue  # cleared since: compiled again
-        except OSError as error:
-            raise Damaged(f"{name}: {error.strerror}") from None
+        except OSError:
+            copy(active.folder / name, place)  # a file system without hard links (some network mounts)
         try:
-            if sha256(staged) != digest:
+            if sha256(place) != digest:
                 raise Damaged(f"{name} is not the program its record names")
-        except (OSError, Damaged):
-            staged.unlink(missing_ok=True)
+        except OSError as error:
+            place.unlink(missing_ok=True)
+            raise Damaged(f"{name}: {error.strerror}") from None
+        except Damaged:
+            place.unlink(missing_ok=True)
             raise
+        staged[name] = os.stat(place).st_ino
+
+
+def copy(source: Path, target: Path) -> None:
+    """`source` copied to a new file `target` (0600), read without following a link."""
+    try:
+        descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(descriptor, "rb") as reader:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise Damaged(f"{source.name} is not a regular file")
+            with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as writer:
+                shutil.copyfileobj(reader, writer)
+    except OSError as error:
+        raise Damaged(f"{source.name}: {error.strerror}") from None
 
 
 def collect() -> list[tuple[str, str]] | None:
@@ -369,7 +387,8 @@ def collect() -> list[tuple[str, str]] | None:
     new = []
     try:
         for path in sorted(active.staging.iterdir()):
-            if path.name.startswith(XLA_PREFIX) and path.name.endswith(".pb") and os.stat(path).st_nlink == 1:
+            written = staged.get(path.name) != os.lstat(path).st_ino  # not the file staged: TensorFlow's own
+            if path.name.startswith(XLA_PREFIX) and path.name.endswith(".pb") and written:
                 os.chmod(path, 0o600)
                 new.append((path.name, sha256(path)))
                 os.replace(path, active.folder / path.name)
@@ -380,6 +399,8 @@ def collect() -> list[tuple[str, str]] | None:
             path.unlink(missing_ok=True)
         unsaved(error)
         return None
+    finally:
+        staged.clear()
     return new
 
 

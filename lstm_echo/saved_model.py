@@ -23,6 +23,7 @@ from lstm_echo.config import Experiment, InputError, shown
 METADATA = "lstm_echo.json"
 SUFFIX = ".keras"  # Keras saves and loads only under this name (lower case); a model is found in any case
 MAX_ENTRY = 2**20  # the settings and the Keras config of a model are a few kB
+MAX_ENTRIES = 16  # a model lstm-echo saves holds four
 # What a model lstm-echo saved is made of; anything else (a Lambda, a TFSMLayer that loads a
 # SavedModel, a StringLookup) is refused before Keras reads it.
 KERAS_CLASSES = frozenset(
@@ -148,11 +149,27 @@ def check_model_file(path: Path) -> int:
     return info.st_size
 
 
+def entry_count(path: Path) -> int | None:
+    """How many entries a zip archive's directory lists, read from its end record before zipfile reads them
+    all into memory (millions, in a file made to exhaust it); None when it is no zip archive."""
+    try:
+        with open(path, "rb") as handle:
+            end = zipfile._EndRecData(handle)  # type: ignore[attr-defined]  # the reader zipfile itself uses
+    except OSError:
+        return None
+    return None if end is None else int(end[zipfile._ECD_ENTRIES_TOTAL])  # type: ignore[attr-defined]
+
+
 def metadata(path: Path) -> dict:
     """What `save` stored about the model in `path`, checked as any input is; InputError when it is not a model
     lstm-echo saved (or asks for more than the command line allows). No TensorFlow."""
     path = Path(path)
     check_model_file(path)
+    entries = entry_count(path)
+    if entries is None:
+        raise refused(path, "not a .keras archive")
+    if entries > MAX_ENTRIES:
+        raise refused(path, f"its archive lists {entries:,} entries")
     try:
         with zipfile.ZipFile(path) as archive:
             stored = entry(archive, METADATA, path)

@@ -90,6 +90,19 @@ def test_a_damaged_compiled_program_is_compiled_again(tmp_path, monkeypatch):
     notice_line(stderr, str(folder), "is not the program its record names")
 
 
+def test_a_compiled_program_replaced_by_a_link_is_not_followed(tmp_path, monkeypatch):
+    folder, victim = tmp_path / "cache", tmp_path / "someone-elses-file"
+    victim.write_text("theirs")
+    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    (entry,) = compile_cache.compiled(folder)
+    entry.unlink()
+    entry.symlink_to(victim)
+    again, stderr = run_in({}, monkeypatch)
+    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    notice_line(stderr, entry.name)
+    assert victim.read_text() == "theirs" and entry.is_file() and not entry.is_symlink()
+
+
 def forged(record: bytes, graph: bytes) -> bytes:
     """A record laid out as lstm-echo lays one out, signed with a key of the attacker's own."""
     start = len(compile_cache.MAGIC) + compile_cache.MAC_BYTES

@@ -158,6 +158,7 @@ def foreign_config(class_name: str) -> bytes:
         ({"config.json": foreign_config("Lambda")}, "'Lambda'"),
         ({"config.json": foreign_config("TFSMLayer")}, "'TFSMLayer'"),
         ({"config.json": foreign_config("StringLookup")}, "'StringLookup'"),
+        ({f"padding/{n}": b"" for n in range(100)}, "lists 104 entries"),
     ],
     ids=[
         "no settings entry",
@@ -168,6 +169,7 @@ def foreign_config(class_name: str) -> bytes:
         "Lambda",
         "TFSMLayer",
         "StringLookup",
+        "many entries",
     ],
 )
 def test_a_foreign_keras_file_is_one_line(tmp_path, model, monkeypatch, entries, fragment):

@@ -1,6 +1,7 @@
 """The traced training program kept between runs: loaded, it trains as traced; its key and names."""
 
 import errno
+import itertools
 
 import numpy as np
 import pytest
@@ -17,13 +18,16 @@ def train(length=4):
     )
 
 
+FRESH_NAMES = itertools.count(1000, 1000)  # each test's programs under names no test registered before
+
+
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """A cache folder of the test's own, and names this process has not registered yet."""
     process = compile_cache.active
     assert process is not None, "the tests run with the cache on"
     monkeypatch.setattr(compile_cache, "active", compile_cache.Cache(tmp_path, process.staging, process.key))
-    monkeypatch.setattr(traced_programs, "renamings", traced_programs.renamings + 1000)
+    monkeypatch.setattr(traced_programs, "renamings", next(FRESH_NAMES))
     monkeypatch.setattr(traced_programs, "reading", True)
     return tmp_path
 
@@ -46,14 +50,20 @@ def traced_arguments(length=4, models=1):
     )
 
 
-def test_a_loaded_program_trains_as_the_traced_one_did(cache, monkeypatch):
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+def test_a_loaded_program_trains_as_the_traced_one_did(cache, monkeypatch, links):
     traced = train()
     assert len(compile_cache.traced(cache)) == len(compile_cache.compiled(cache)) == 1
 
     def no_tracing(*args):
         raise AssertionError("traced again")
 
+    def no_links(*args):
+        raise OSError(errno.EPERM, "Operation not permitted")  # as on some network mounts
+
     monkeypatch.setattr(traced_programs, "trace", no_tracing)
+    if not links:
+        monkeypatch.setattr(compile_cache.os, "link", no_links)
     monkeypatch.setattr(traced_programs, "renamings", traced_programs.renamings + 1)  # registered anew, from the file
     loaded = train()
     np.testing.assert_array_equal(loaded.history, traced.history)
