@@ -63,6 +63,7 @@ MAX_PROGRAM = 512 * 2**20
 ON_VALUES = ("on", "1", "yes", "true", "")
 OFF_VALUES = ("off", "0", "no", "false")
 WRITABLE_BY_OTHERS = stat.S_IWGRP | stat.S_IWOTH
+PLAINLY = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # no link followed, no FIFO waited on
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def read_private(path: Path, limit: int) -> bytes | None:
     """The bytes of a regular file of this user's that no one else may write, at most `limit` of them;
     None when there is none. Opened without following a link or waiting on a FIFO."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        descriptor = os.open(path, PLAINLY)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -332,7 +333,7 @@ def write_record(program_key: str, record: Record) -> None:
 def sha256(path: Path) -> str:
     """The SHA-256 of a regular file of this user's, read without following a link."""
     digest = hashlib.sha256()
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    descriptor = os.open(path, PLAINLY)
     with os.fdopen(descriptor, "rb") as file:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_size > MAX_PROGRAM:
@@ -370,7 +371,7 @@ def stage(record: Record) -> None:
 def copy(source: Path, target: Path) -> None:
     """`source` copied to a new file `target` (0600), read without following a link."""
     try:
-        descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        descriptor = os.open(source, PLAINLY)
         with os.fdopen(descriptor, "rb") as reader:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 raise Damaged(f"{source.name} is not a regular file")

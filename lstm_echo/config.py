@@ -22,7 +22,9 @@ where it enters, so an error can name the file and key or the option.
 
 import difflib
 import math
+import os
 import re
+import stat
 import tomllib
 import typing
 from collections.abc import Callable
@@ -286,6 +288,21 @@ def parse_option(name: str, text: str):
     if reason:
         raise invalid(name, text, reason)
     return seeds.expand(value) if name == "seeds" else value
+
+
+def regular_file(path: Path, option: str) -> os.stat_result:
+    """What `os.stat` says of a file to read, once it is a regular file; else an InputError naming `option`
+    and saying what the path is instead."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"Invalid value for {option}: {shown(str(path))} (no such file)") from None
+    except OSError as error:
+        raise InputError(f"Invalid value for {option}: {shown(str(path))} ({error.strerror or error})") from None
+    if not stat.S_ISREG(info.st_mode):
+        what = "is a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise InputError(f"Invalid value for {option}: {shown(str(path))} ({what})")
+    return info
 
 
 def read_toml(path: Path) -> dict:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_echo import atomic
-from lstm_echo.config import InputError, shown
-from lstm_echo.results_file import ResultsFile, key, readable
+from lstm_echo.config import InputError, regular_file, shown
+from lstm_echo.results_file import ResultsFile, key
 
 NOT_RESULTS = ("provenance", "seconds")  # may differ between two runs of the same setting and seed
 VERSIONS = ("lstm_echo", "tensorflow", "keras")
@@ -44,7 +44,9 @@ def merge(inputs: list[Path], into: Path) -> Merged:
     """Merge `inputs` into `into` (read first if it exists) and write it atomically, one row at a time:
     only a digest of each run's key and results is kept in memory."""
     target = ResultsFile(into, "--into")  # checks the name and folder now
-    sources = [ResultsFile(readable(Path(path), "FILES"), "FILES") for path in inputs]
+    for path in inputs:
+        regular_file(Path(path), "FILES")
+    sources = [ResultsFile(Path(path), "FILES") for path in inputs]
     atomic.probe(into, "--into")
     merged = Merged()
     lock = os.open(into, os.O_RDONLY) if into.exists() else None

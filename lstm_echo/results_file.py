@@ -108,20 +108,6 @@ def csv_line(row: dict) -> str:
     return buffer.getvalue()
 
 
-def readable(path: Path, option: str) -> Path:
-    """`path` if it is a regular file to read, else an InputError saying what it is instead."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"Invalid value for {option}: {config.shown(str(path))} (no such file)") from None
-    except OSError as error:
-        raise InputError(f"Invalid value for {option}: {config.shown(str(path))} ({error.strerror or error})") from None
-    if not stat.S_ISREG(info.st_mode):
-        what = "is a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise InputError(f"Invalid value for {option}: {config.shown(str(path))} ({what})")
-    return path
-
-
 class ResultsFile:
     """`--out FILE`: checked by name at once, then opened (read, checked, locked) by `open`."""
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_echo import children, grid, seeds
-from lstm_echo.config import InputError, shown
-from lstm_echo.results_file import CSV_HEADER, FORMATS, csv_row, readable
+from lstm_echo.config import InputError, regular_file, shown
+from lstm_echo.results_file import CSV_HEADER, FORMATS, csv_row
 from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row, seeds_label
 
 
@@ -113,7 +113,7 @@ def file_format(path: Path) -> str:
     suffix = next((s for s in FORMATS if path.name.lower().endswith(s)), None)
     if suffix is None:
         raise InputError(f"Invalid value for FILES: {shown(str(path))} (the name must end in .jsonl or .csv)")
-    readable(path, "FILES")
+    regular_file(path, "FILES")
     return suffix
 
 

@@ -134,21 +134,6 @@ def stored_experiment(stored, path: Path) -> Experiment:
     return experiment
 
 
-def check_model_file(path: Path) -> int:
-    """Its size, once it is known to be a regular file that exists."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"Invalid value for MODEL: {shown(str(path))} (no such file)") from None
-    except OSError as error:
-        raise InputError(f"Invalid value for MODEL: {shown(str(path))} ({error.strerror or error})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"Invalid value for MODEL: {shown(str(path))} (is a folder)")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"Invalid value for MODEL: {shown(str(path))} (not a regular file)")
-    return info.st_size
-
-
 def entry_count(path: Path) -> int | None:
     """How many entries a zip archive's directory lists, read from its end record before zipfile reads them
     all into memory (millions, in a file made to exhaust it); None when it is no zip archive."""
@@ -164,7 +149,7 @@ def metadata(path: Path) -> dict:
     """What `save` stored about the model in `path`, checked as any input is; InputError when it is not a model
     lstm-echo saved (or asks for more than the command line allows). No TensorFlow."""
     path = Path(path)
-    check_model_file(path)
+    config.regular_file(path, "MODEL")
     entries = entry_count(path)
     if entries is None:
         raise refused(path, "not a .keras archive")

@@ -105,8 +105,8 @@ class Program:
     its outputs packed like `returns_like`. `graph` is its library under neutral names, as saved;
     `record` what the cache held for it, once authenticated and staged (None: traced here)."""
 
-    def __init__(self, key: str, graph: bytes, name: str, returns_like, record: compile_cache.Record | None):
-        functions = renamed(parsed(graph), name).function
+    def __init__(self, key: str, graph: bytes, library, name: str, returns_like, record: compile_cache.Record | None):
+        functions = renamed(library, name).function
         self.context = context.context()
         for function in functions:
             self.context.add_function_def(function)
@@ -124,17 +124,19 @@ class Program:
         return tf.nest.pack_sequence_as(self.returns_like, self.context.call_function(self.name, flat, self.outputs))
 
 
-def cached(program_key: str) -> compile_cache.Record | None:
-    """The cache's authenticated record of a program, its XLA files staged for TensorFlow; None when it has
-    none it can vouch for (then a one-line notice says why, and the program is traced and compiled)."""
+def cached(program_key: str) -> tuple[compile_cache.Record, function_pb2.FunctionDefLibrary] | None:
+    """The cache's authenticated record of a program and its parsed graph, its XLA files staged for
+    TensorFlow; None when it has none it can vouch for (then a one-line notice says why, and the program
+    is traced and compiled)."""
     if compile_cache.active is None or not reading:
         return None
     try:
         record = compile_cache.read_record(program_key)
-        if record is not None:
-            parsed(record.graph)
-            compile_cache.stage(record)
-        return record
+        if record is None:
+            return None
+        library = parsed(record.graph)
+        compile_cache.stage(record)
+        return record, library
     except compile_cache.Damaged as error:
         compile_cache.notice(f"compile cache in {compile_cache.active.folder}: {error}; traced and compiled anew")
         return None
@@ -146,14 +148,15 @@ def program(settings: tuple, function, arguments, returns_like) -> Program:
     program_key = key(settings, arguments)
     name = f"lstm_echo_{program_key}" + (f"_r{renamings}" if renamings else "")
     if name not in registered:
-        record = cached(program_key)
-        # Saved under neutral names: TensorFlow's own depend on what the process traced before.
-        graph = (
-            record.graph
-            if record
-            else renamed(trace(function, arguments), "program").SerializeToString(deterministic=True)
-        )
-        registered[name] = Program(program_key, graph, name, returns_like, record)
+        found = cached(program_key)
+        if found is not None:
+            record, library = found
+            graph = record.graph
+        else:
+            # Saved under neutral names: TensorFlow's own depend on what the process traced before.
+            record, library = None, renamed(trace(function, arguments), "program")
+            graph = library.SerializeToString(deterministic=True)
+        registered[name] = Program(program_key, graph, library, name, returns_like, record)
     return registered[name]
 
 

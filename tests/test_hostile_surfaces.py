@@ -419,23 +419,18 @@ def lstm_echo_with(args: list[str], **streams) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lstm_echo", *args], text=True, timeout=300, **streams)
 
 
+def shell(command: str) -> subprocess.CompletedProcess:
+    """`lstm-echo COMMAND` as a shell runs it, redirections and all."""
+    return subprocess.run(f"exec {sys.executable} -m lstm_echo {command}", shell=True, capture_output=True, text=True)
+
+
 def test_a_closed_stdout_is_said_before_any_work():
-    closed = subprocess.run(
-        f"exec {sys.executable} -m lstm_echo run m2m --length 3 --epochs 2 >&-",
-        shell=True,
-        capture_output=True,
-        text=True,
-    )
+    closed = shell("run m2m --length 3 --epochs 2 >&-")
     assert closed.returncode == 1 and closed.stderr.strip().startswith("Error: standard output is closed")
 
 
 def test_a_closed_or_full_stderr_changes_no_result_and_no_exit_code():
-    run = subprocess.run(
-        f"exec {sys.executable} -m lstm_echo run m2m --length 3 --epochs 2 --json 2>&-",
-        shell=True,
-        capture_output=True,
-        text=True,
-    )
+    run = shell("run m2m --length 3 --epochs 2 --json 2>&-")
     assert run.returncode == 0 and json.loads(run.stdout)["runs"][0]["length"] == 3
     with open("/dev/full", "w") as full:
         bad = lstm_echo_with(["run", "m2m", "--length", "0"], stdout=subprocess.PIPE, stderr=full)
