@@ -34,6 +34,7 @@ from lstm_echo import (
     config,
     grid,
     heatmaps,
+    hints,
     inspection,
     merge,
     plot,
@@ -478,6 +479,11 @@ def run(
             except runner.TrainingDiverged as error:
                 fail(f"training diverged: {error}", code=1)
 
+    trained_seconds = wall_seconds()
+    hint = None
+    if not seed_list and not as_json and not results[0].verdict.learned:
+        with progress.display(mode, stderr) as display:
+            hint = hints.check(results[0], lambda e, option: runner.run(e, **training_reporter(display, option, e)))
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
         save_plot(plot_file, curves, report.settings_title(experiment, seed_list))
@@ -496,7 +502,7 @@ def run(
         show(report.seeds_summary(summary[0], results, wall_seconds()))
     else:
         show(report.predictions_table(results[0]))
-        show(report.verdict_line(results[0], wall_seconds()))
+        show(report.verdict_line(results[0], trained_seconds, hint))
     if saved is not None and not as_json:
         show(report.saved_line(save_model, saved, several=len(results) > 1))
     if require_echo and not all(row["learned"] for row in run_rows):

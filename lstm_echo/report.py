@@ -8,6 +8,7 @@ from rich.text import Text
 from lstm_echo import architectures, cells, config, seeds
 from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.data import echo_sequence
+from lstm_echo.hints import Hint
 from lstm_echo.layers import CELLS, LSTM, REPEAT, TYPE_LABELS, LayerSpec
 from lstm_echo.plot import sparkline
 from lstm_echo.rows import seeds_label
@@ -256,21 +257,33 @@ def verdict_words(task: str) -> tuple[str, str]:
     return ("echoed", "did not echo") if task == "echo" else (f"learned {task}", f"did not learn {task}")
 
 
-def hint(result: RunResult) -> str:
-    """What to try next, from how the loss ended: still falling, or levelled off."""
-    e, history = result.experiment, np.log(np.clip(result.loss_history, 1e-30, None))
-    # Still falling: the last tenth of the epochs (at least the last one) brought at
-    # least 5% of the whole fall in log loss; a curve falling evenly brings 10%.
-    earlier = history[min(int(len(history) * 0.9), len(history) - 2)] if len(history) > 1 else np.nan
-    fall = history[0] - history[-1] if len(history) else np.nan
-    if fall > 0 and earlier - history[-1] >= 0.05 * fall:
-        step = f"the loss was still falling: try --epochs {min(2 * e.epochs, 1_000_000)}"
-    else:
-        step = f"the loss had levelled off: try --neurons {min(2 * e.neurons, 10_000)} or another --seed"
-    return f"{step}; --seeds 20 shows how often this setting learns"
+def hint_text(hint: Hint, result: RunResult) -> Text:
+    """What the tries after a miss gave: each change and its verdict, and what the budget left untried."""
+    words = verdict_words(result.experiment.task)
+
+    def outcome(trial) -> str:
+        v = trial.verdict
+        if v is None:
+            return f"{trial.option}: diverged"
+        figure = f"test echo {v.echo_rate:.0%}" if v.sequences > 1 else f"max error {v.max_error:.4f}"
+        return f"{trial.option}: {words[0] if v.learned else words[1]} ({figure})"
+
+    text = Text("")
+    if hint.lowest_epoch is not None:
+        history = result.loss_history
+        text += Text(
+            f"the loss rose: lowest at epoch {hint.lowest_epoch} ({history[hint.lowest_epoch - 1]:.3g}), "
+            f"{history[-1]:.3g} at the end\n"
+        )
+    text += Text("hint, tried on this seed: ") + Text("; ".join(map(outcome, hint.tried)) or "nothing")
+    if hint.found is None and hint.untried:
+        text += Text(f"; next, not tried here (over the hints' training budget): {hint.untried[0].option}")
+    elif hint.found is None:
+        text += Text("; none learned it: --seeds 20 shows how often this setting learns")
+    return text
 
 
-def verdict_line(result: RunResult, wall_seconds: float) -> Group | Text:
+def verdict_line(result: RunResult, wall_seconds: float, hint: Hint | None = None) -> Group | Text:
     v = result.verdict
     word = verdict_words(result.experiment.task)
     head = Text(word[0] if v.learned else word[1], style="bold green" if v.learned else "bold red")
@@ -279,13 +292,15 @@ def verdict_line(result: RunResult, wall_seconds: float) -> Group | Text:
             f": {v.sequences_correct}/{v.sequences} held-out sequences ({v.echo_rate:.0%}) had every step "
             f"within {v.tolerance:g}; learned means at least {LEARNED_ECHO_RATE:.0%}"
         )
-        if not v.learned:
-            text += Text(f"\nhint: {hint(result)}")
+        if hint is not None:
+            text += Text("\n") + hint_text(hint, result)
         return Group(scores_table(result), text + Text("\n") + run_figures(result, wall_seconds))
     text = head + Text(f": {v.steps_correct}/{v.steps} steps within {v.tolerance:g} of the target")
     if not v.learned:
         position = architectures.get(result.experiment.architecture).position.lower()
-        text += Text(f"; worst: {position} {v.worst_step}, off by {v.max_error:.4f}\nhint: {hint(result)}")
+        text += Text(f"; worst: {position} {v.worst_step}, off by {v.max_error:.4f}")
+        if hint is not None:
+            text += Text("\n") + hint_text(hint, result)
     return text + Text("\n") + run_figures(result, wall_seconds)
 
 
@@ -333,7 +348,8 @@ def seeds_table(run_rows: list[dict]) -> Group:
         table.add_column("Architecture", no_wrap=True)
     held_out = any(row["test"] is not None for row in run_rows)
     correct = "Test echo" if held_out else "Steps correct"
-    for column in ("Seed", "Final loss", correct, "Max error", "Learned"):
+    worst = f"Worst {architectures.get(run_rows[0]['architecture']).position.lower()}" if not several else "Worst at"
+    for column in ("Seed", "Final loss", correct, "Max error", worst, "Learned"):
         table.add_column(column, justify="right")
     for row in run_rows:
         table.add_row(
@@ -342,6 +358,7 @@ def seeds_table(run_rows: list[dict]) -> Group:
             loss_text(row["final_loss"]),
             rate_text(row["test"]["echo_rate"]) if row["test"] else f"{row['steps_correct']}/{row['steps']}",
             "-" if row["max_error"] is None else f"{row['max_error']:.4f}",
+            str(row["worst_step"]),
             Text("✓ yes", style="green") if row["learned"] else Text("✗ no", style="red"),
         )
     return Group(Text("Per seed", style="bold"), table)
@@ -374,12 +391,35 @@ def seeds_summary(summary: dict, results: list[RunResult], wall_seconds: float) 
         line += Text(f"; held-out echo rate median {rate_text(summary['median_test_echo_rate'])}")
     if summary["diverged"]:
         line += Text(f"; {summary['diverged']} diverged", style="bold red")
+    misses = misses_text(results)
+    if misses is not None:
+        line += Text("\n") + misses
     curve = seeds.median_curve([r.loss_history for r in results])
     return (
         line
         + Text(f"\n{plural(summary['runs'], 'model')} trained together {timing_text(timings, wall_seconds)}\nmedian ")
         + loss_curve_line(curve)
     )
+
+
+def misses_text(results: list[RunResult]) -> Text | None:
+    """Where the seeds that missed went wrong on the fixed sequence: each step missed, how often and by how much."""
+    missed = [r for r in results if not r.verdict.learned]
+    if not missed or missed[0].test is not None:  # held out: judged by whole sequences, not steps
+        return None
+    errors = np.abs(np.array([r.predictions for r in missed], dtype=np.float64) - np.asarray(missed[0].expected))
+    wrong = ~(errors < missed[0].verdict.tolerance)  # a NaN is never right
+    position = architectures.get(missed[0].experiment.architecture).position.lower()
+    parts = []
+    for step in np.flatnonzero(wrong.any(axis=0)):
+        off = errors[wrong[:, step], step]
+        parts.append(f"{position} {step} in {plural(len(off), 'seed')} (off by {short_range(off)})")
+    return Text(f"where the {plural(len(missed), 'seed')} that missed went wrong: " + "; ".join(parts))
+
+
+def short_range(values) -> str:
+    low, high = float(np.min(values)), float(np.max(values))
+    return f"{low:.3f}" if f"{low:.3f}" == f"{high:.3f}" else f"{low:.3f}-{high:.3f}"
 
 
 def loss_text(value: float | None) -> str:
@@ -429,7 +469,16 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
     scored = "mean_source_score" in summaries[0]  # compare --connectivity
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("Architecture", no_wrap=True)
-    for column in ("Params", "Epochs", "Batch", *loss_columns, "Learned", *(["Source"] if scored else []), "s/run"):
+    for column in (
+        "Params",
+        "Epochs",
+        "Batch",
+        "Updates",
+        *loss_columns,
+        "Learned",
+        *(["Source"] if scored else []),
+        "s/run",
+    ):
         table.add_column(column, justify="right")
     for s in summaries:
         row = next(r for r in run_rows if r["architecture"] == s["architecture"])
@@ -445,6 +494,7 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
             f"{s['params']:,}",
             str(s["epochs"]),
             str(s["batch_size"]),
+            f"{updates(s):,}",
             *losses,
             Text(learned_text(s["runs_learned"], s["runs"]), style=learned_style(s["runs_learned"], s["runs"])),
             *([score_text(s["mean_source_score"])] if scored else []),
@@ -457,6 +507,12 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
     return Group(
         Text(title, style="bold"), table, Text(f"{what}{over} (lstm-echo inspect --connectivity shows it whole).")
     )
+
+
+def updates(setting: dict) -> int:
+    """Adam steps a run takes: epochs x batches per epoch (a last, smaller batch counts)."""
+    samples = architectures.get(setting["architecture"]).samples(setting["length"], setting["sequences"] or 1)
+    return setting["epochs"] * -(-samples // setting["batch_size"])
 
 
 def score_text(value: float | None) -> str:
