@@ -963,15 +963,14 @@ def report_command(
     groups = results_summary.parse_by(by)
     accepted = results_summary.parse_where(where or [])
     plot_file = checked_plot(plot_file)
-    table, read = results_summary.summarize(files, groups, accepted)
+    table, read, described = results_summary.summarize(files, groups, accepted)
     if plot_file is not None:
-        series: dict[str, tuple[list, list[float]]] = {}
+        series: dict[str, list[tuple]] = {}
         for row in table:
             label = ", ".join(f"{name} {row[name]}" for name in groups[1:])
-            xs, rates = series.setdefault(label, ([], []))
-            xs.append(row[groups[0]])
-            rates.append(row["learned_rate"])
-        plot.save_rates(plot_file, series, f"{report.plural(read, 'run')} from {len(files)} files", groups[0])
+            series.setdefault(label, []).append((row[groups[0]], row["runs_learned"], row["runs"]))
+        title = report.report_plot_title(described, read, len(files))
+        plot.save_rates(plot_file, series, title, groups[0])
     if as_json:
         print_json({"summary": table, "runs": read})
     elif as_csv:

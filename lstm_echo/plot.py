@@ -48,9 +48,39 @@ def check(path: Path) -> Path:
     return path
 
 
-def save_rates(path: Path, series: dict[str, tuple[list, list[float]]], title: str, x_label: str) -> None:
-    """Echo rate (the share of runs that learned) against a setting, one line per series."""
-    save_lines(path, series, title, x_label, "share of runs that learned", categories=True)
+def save_rates(path: Path, series: dict[str, list[tuple]], title: str, x_label: str) -> None:
+    """The share of runs that learned against a setting, one line per series of (value, learned, runs)
+    points: a 95% interval on each share and its number of runs beside it; a numeric setting on a
+    numeric axis."""
+    from lstm_echo.seeds import share_interval
+
+    figure, axes = new_figure()
+    numeric = all(
+        isinstance(x, int | float) and not isinstance(x, bool) for points in series.values() for x, _, _ in points
+    )
+    places = {x: k for k, x in enumerate(dict.fromkeys(x for points in series.values() for x, _, _ in points))}
+    for label, points in series.items():
+        xs = [x if numeric else places[x] for x, _, _ in points]
+        shares = [learned / runs for _, learned, runs in points]
+        low, high = zip(*(share_interval(learned, runs) for _, learned, runs in points))
+        bars = [np.subtract(shares, low), np.subtract(high, shares)]
+        line = axes.errorbar(xs, shares, yerr=bars, marker="o", capsize=3, label=label or None)
+        for x, share, (_, _, runs) in zip(xs, shares, points):
+            axes.annotate(
+                f"n={runs}",
+                (x, share),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize=7,
+                color=line[0].get_color(),
+            )
+    if not numeric or len(places) <= 12:  # each value its own tick, unless a numeric axis would crowd
+        axes.set_xticks(list(places.values()) if not numeric else list(places), [str(x) for x in places])
+    axes.set_ylim(-0.05, 1.05)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel("share of runs that learned (95% interval)")
+    axes.grid(True, alpha=0.3)
+    finish(figure, axes, path, title, legend=any(series))
 
 
 def save_lines(
@@ -59,13 +89,12 @@ def save_lines(
     title: str,
     x_label: str,
     y_label: str,
-    categories: bool = False,
     log: bool = False,
 ) -> None:
-    """One line per series: a share (0 to 1) against a setting's values, or any values on a log scale."""
+    """One line per series: values against a setting's, on a log scale when `log`."""
     figure, axes = new_figure()
     for label, (xs, ys) in series.items():
-        axes.plot([str(x) for x in xs] if categories else xs, ys, marker="o", label=label or None)
+        axes.plot(xs, ys, marker="o", label=label or None)
     if log:
         axes.set_yscale("log")
     else:

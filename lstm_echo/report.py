@@ -605,6 +605,21 @@ def spreadsheet_safe(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
+def report_plot_title(described: dict[str, list], runs: int, files: int) -> str:
+    """`many-to-many, task echo, epochs 1000: 60 runs from 3 files`; a setting with several values is counted."""
+    parts = []
+    for name, values in described.items():
+        word = "" if name == "architecture" else f"{name} "
+        parts.append(
+            f"{word}{values[0]}"
+            if len(values) == 1
+            else f"{len(values)} {name}s"
+            if name != "epochs"
+            else f"epochs {values[0]}-{values[-1]}"
+        )
+    return f"{', '.join(parts)}: {plural(runs, 'run')} from {plural(files, 'file')}"
+
+
 def plan_table(plan: list[dict]) -> Group:
     table = Table(box=box.SIMPLE_HEAD)
     for column in ("Shard", "Settings", "Runs", "Programs", "Share of work"):

@@ -53,6 +53,9 @@ PARALLEL_BYTES = 64 * 2**20  # a JSONL file this big is read in parts, by severa
 MAX_READERS = 8
 
 
+DESCRIBED = ("architecture", "task", "epochs")  # named in a report picture's title
+
+
 @dataclass
 class Group:
     """What one group's summary needs, gathered run by run."""
@@ -65,9 +68,12 @@ class Group:
     params: set[int] = field(default_factory=set)
     test_echo_rates: list[float] = field(default_factory=list)
     test_mses: list[float] = field(default_factory=list)
+    described: dict[str, set] = field(default_factory=lambda: {name: set() for name in DESCRIBED})
 
     def add(self, row: dict) -> None:
         self.runs += 1
+        for name, values in self.described.items():
+            values.add(row[name])
         self.learned.append(row["learned"])
         self.losses.append(row["final_loss"])
         if row["seconds"] is not None:
@@ -91,6 +97,8 @@ class Group:
         self.params |= other.params
         self.test_echo_rates += other.test_echo_rates
         self.test_mses += other.test_mses
+        for name, values in self.described.items():
+            values |= other.described[name]
 
     def summary(self) -> dict:
         s = seeds.summarize(self.learned, self.losses)
@@ -191,8 +199,14 @@ def parts(path: Path, count: int) -> list[tuple[int, int]]:
     return [(k * step, min(size, (k + 1) * step)) for k in range(count)]
 
 
-def summarize(paths: list[Path], by: list[str], where: dict[str, set]) -> tuple[list[dict], int]:
-    """One aggregate row per group of `by` values, in the order groups first appear; and the runs read.
+def order(values: tuple) -> tuple:
+    """Groups sorted by their settings: numbers by value, then words, then unset."""
+    return tuple((2, 0, "") if v is None else (1, 0, str(v)) if isinstance(v, str) else (0, v, "") for v in values)
+
+
+def summarize(paths: list[Path], by: list[str], where: dict[str, set]) -> tuple[list[dict], int, dict[str, list]]:
+    """One aggregate row per group of `by` values, sorted by those values; the runs read; and the values
+    of the settings a picture's title names (architecture, task, epochs) over the runs kept.
 
     A big JSONL file is read in parts by as many processes as there are CPUs; its
     groups are merged in file order, so the result does not depend on the split.
@@ -219,4 +233,9 @@ def summarize(paths: list[Path], by: list[str], where: dict[str, set]) -> tuple[
             read += count
             for values, group in groups.items():
                 merged.setdefault(values, Group()).extend(group)
-    return [{**dict(zip(by, values)), **group.summary()} for values, group in merged.items()], read
+    described: dict[str, set] = {name: set() for name in DESCRIBED}
+    for group in merged.values():
+        for name, values in group.described.items():
+            described[name] |= values
+    table = [{**dict(zip(by, values)), **merged[values].summary()} for values in sorted(merged, key=order)]
+    return table, read, {name: sorted(values, key=lambda v: order((v,))) for name, values in described.items()}

@@ -121,3 +121,11 @@ def median_curve(histories: list[list[float]]) -> list[float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an epoch where every seed diverged
         return np.nanmedian(values, axis=0).tolist()
+
+
+def share_interval(learned: int, runs: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval (95% by default) of a share `learned / runs`: honest at 0/20 and 20/20 too."""
+    share = learned / runs
+    centre = (share + z * z / (2 * runs)) / (1 + z * z / runs)
+    half = z * math.sqrt(share * (1 - share) / runs + z * z / (4 * runs * runs)) / (1 + z * z / runs)
+    return max(0.0, centre - half), min(1.0, centre + half)

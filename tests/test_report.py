@@ -9,6 +9,8 @@ import sys
 import pytest
 from conftest import invoke
 
+from lstm_echo import plot, seeds
+
 SWEEP = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "3", "-q", "--json"]
 
 
@@ -55,6 +57,24 @@ def test_plot_draws_the_learned_share(recorded, tmp_path):
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
+def test_groups_are_sorted_and_the_picture_says_what_it_shows(tmp_path, monkeypatch):
+    path = tmp_path / "runs.jsonl"
+    invoke("sweep", "m2m", "--neurons", "4,2,3", "--epochs", "3", "--seeds", "2", "-q", "--out", path)
+    doc = json.loads(invoke("report", path, "--by", "neurons", "--json").stdout)
+    assert [row["neurons"] for row in doc["summary"]] == [2, 3, 4]  # the file holds 4, 2, 3
+    drawn = {}
+    monkeypatch.setattr(plot, "save_rates", lambda *args: drawn.update(args=args))
+    assert invoke("report", path, "--by", "neurons", "--plot", tmp_path / "r.png").exit_code == 0
+    _, series, title, axis = drawn["args"]
+    assert series == {"": [(2, 0, 2), (3, 0, 2), (4, 0, 2)]} and axis == "neurons"
+    assert title == "many-to-many, task echo, epochs 3: 6 runs from 1 file"
+
+
+@pytest.mark.parametrize("learned, runs, interval", [(0, 20, (0.0, 0.1611)), (10, 20, (0.2993, 0.7007))])
+def test_a_share_gets_the_wilson_interval(learned, runs, interval):
+    assert seeds.share_interval(learned, runs) == pytest.approx(interval, abs=1e-4)  # textbook values
+
+
 def test_report_needs_no_tensorflow(recorded):
     path, _ = recorded["runs.jsonl"]
     probe = (
@@ -93,10 +113,10 @@ def test_a_big_file_read_in_parts_gives_the_same_report(recorded, tmp_path, monk
     from lstm_echo import results_summary
 
     path, _ = recorded["runs.jsonl"]
-    whole = results_summary.summarize([path], ["architecture", "length"], {})
+    whole = results_summary.summarize([path], ["architecture", "length"], {})[:2]
     monkeypatch.setattr(results_summary, "PARALLEL_BYTES", 1)  # every file is big
     monkeypatch.setattr(results_summary.os, "cpu_count", lambda: 3)
-    assert results_summary.summarize([path], ["architecture", "length"], {}) == whole
+    assert results_summary.summarize([path], ["architecture", "length"], {})[:2] == whole
     broken = tmp_path / "broken.jsonl"
     text = path.read_text().splitlines()
     broken.write_text("\n".join(text[:9] + ["not a row"] + text[9:]) + "\n")
