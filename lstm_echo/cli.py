@@ -993,12 +993,16 @@ def merge_command(
     merged = merge.merge(files, into)
     for run in merged.conflicts[:CONFLICTS_SHOWN]:
         settings = ", ".join(f"{name} {value}" for name, value in zip(rows.SETTING_COLUMNS, run) if value is not None)
-        print(f"Conflict: {settings}: the files disagree; the first kept", file=sys.stderr)
+        fields = ", ".join(merged.differing.get(run, [])) or "results"
+        print(f"Conflict: {settings}: the files disagree on {fields}; the first kept", file=sys.stderr)
     if len(merged.versions) > 1:
         made = "; ".join(f"lstm-echo {a}, TensorFlow {b}, Keras {c}" for a, b, c in sorted(merged.versions))
         print(f"Warning: the runs were made by different versions: {made}", file=sys.stderr)
     if as_json:
-        conflicts = [dict(zip(rows.SETTING_COLUMNS, run)) for run in merged.conflicts]
+        conflicts = [
+            {**dict(zip(rows.SETTING_COLUMNS, run)), "differing": merged.differing.get(run, [])}
+            for run in merged.conflicts
+        ]
         print_json({"into": str(into), "runs": merged.runs, "duplicates": merged.duplicates, "conflicts": conflicts})
         return
     print(

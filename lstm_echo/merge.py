@@ -19,7 +19,9 @@ from lstm_echo import atomic
 from lstm_echo.config import InputError, regular_file, shown
 from lstm_echo.results_file import ResultsFile, key
 
-NOT_RESULTS = ("provenance", "seconds")  # may differ between two runs of the same setting and seed
+# May differ between two runs of the same setting and seed: where, when, how fast, and with how
+# many other models in the same program (results equal to 1e-6 either way, see the README).
+NOT_RESULTS = ("provenance", "seconds", "models_trained_together")
 VERSIONS = ("lstm_echo", "tensorflow", "keras")
 
 
@@ -28,6 +30,7 @@ class Merged:
     runs: int = 0
     duplicates: int = 0
     conflicts: list[tuple] = field(default_factory=list)  # keys whose results differ between files
+    differing: dict[tuple, list[str]] = field(default_factory=dict)  # a conflict's fields that differ
     versions: set[tuple] = field(default_factory=set)  # (lstm_echo, tensorflow, keras) seen
 
 
@@ -60,6 +63,8 @@ def merge(inputs: list[Path], into: Path) -> Merged:
                 ) from None
         readers = ([target] if lock is not None else []) + sources
         atomic.write(into, lambda name: write(name, target, readers, merged))
+        if merged.conflicts:  # rare: read again for the few runs in conflict rather than keep every row
+            merged.differing = differing_fields(readers, set(merged.conflicts))
     finally:
         if lock is not None:
             os.close(lock)
@@ -88,3 +93,35 @@ def write(temporary: str, target: ResultsFile, readers: list[ResultsFile], merge
             finally:
                 os.close(descriptor)
     merged.runs = len(kept)
+
+
+def flat(row: dict) -> dict:
+    """A row's results as `name` or `name.part` (train.mse) to value."""
+    out = {}
+    for name, value in results(row).items():
+        if isinstance(value, dict):
+            out.update({f"{name}.{part}": inner for part, inner in value.items()})
+        else:
+            out[name] = value
+    return out
+
+
+def differing_fields(readers: list[ResultsFile], conflicts: set[tuple]) -> dict[tuple, list[str]]:
+    """For each run in conflict, the fields where a later row differs from the one kept."""
+    first: dict[tuple, dict] = {}
+    fields: dict[tuple, list[str]] = {run: [] for run in conflicts}
+    for reader in readers:
+        descriptor = os.open(reader.path, os.O_RDONLY)
+        try:
+            for row in reader.rows(descriptor):
+                run = key(row)
+                if run not in conflicts:
+                    continue
+                values = flat(row)
+                kept = first.setdefault(run, values)
+                for name in dict.fromkeys([*kept, *values]):  # in row order
+                    if kept.get(name) != values.get(name) and name not in fields[run]:
+                        fields[run].append(name)
+        finally:
+            os.close(descriptor)
+    return fields

@@ -37,12 +37,15 @@ def test_a_run_recorded_twice_with_other_results_is_a_conflict(tmp_path, shard_f
     rows = lines(shard_files[0])
     rows[0]["predictions"] = [0.5 for _ in rows[0]["predictions"]]
     rows[1]["provenance"]["host"] = "elsewhere"  # where it ran is no result: a duplicate
+    rows[1]["models_trained_together"] = 1  # nor how many models trained beside it
+    rows[1]["seconds"] = 99.0
     changed.write_text("".join(json.dumps(r) + "\n" for r in rows))
     into = tmp_path / "into.csv"
     result = invoke("merge", shard_files[0], changed, "--into", into, "--json")
     doc = json.loads(result.stdout)
     assert len(doc["conflicts"]) == 1 and doc["duplicates"] == len(rows) - 1
-    assert "Conflict:" in result.stderr
+    assert doc["conflicts"][0]["differing"] == ["predictions"]
+    assert "the files disagree on predictions; the first kept" in result.stderr
     assert into.read_text().startswith("architecture,")  # written as CSV, with our header
 
 
