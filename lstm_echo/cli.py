@@ -388,11 +388,17 @@ def checked_experiment(settings: dict, origins: dict[str, str], models: int = 1)
     return experiment
 
 
-def save_plot(path: Path, curves: dict, title: str) -> None:
+def save_plot(path: Path, curves: dict, title: str, kinds: dict[str, str] | None = None) -> None:
     try:
-        plot.save(path, curves, title)
+        plot.save(path, curves, title, kinds)
     except OSError as error:
         fail(f"could not write {path}: {error.strerror or error}", code=1)
+    saved_picture(path)
+
+
+def saved_picture(path: Path) -> None:
+    """Said on stderr, so that --json's stdout stays one document."""
+    print(f"Saved the picture to {path}", file=sys.stderr)
 
 
 def print_json(document) -> None:
@@ -486,7 +492,9 @@ def run(
             hint = hints.check(results[0], lambda e, option: runner.run(e, **training_reporter(display, option, e)))
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
-        save_plot(plot_file, curves, report.settings_title(experiment, seed_list))
+        words = report.verdict_words(experiment.task)
+        kinds = {f"seed {r.experiment.seed}": words[not r.verdict.learned] for r in results} if seed_list else None
+        save_plot(plot_file, curves, report.settings_title(experiment, seed_list), kinds)
     saved = save_best(save_target, results) if save_target is not None else None
     run_rows = [rows.run_row(r, with_history=per_seed or not seed_list) for r in results]
     summary = rows.aggregate(run_rows)
@@ -755,7 +763,12 @@ def explain_command(
                 for cell, values in answer["cells"].items()
                 for phase in ("initial", "trained")
             }
-            plot.save_lines(plot_file, series, "gradient of the last output", "lag", "|d y_last / d x|", log=True)
+            title = (
+                f"How far back the last output's gradient reaches: length {e.length}, neurons {e.neurons}, "
+                f"{e.epochs} epochs, seed {e.seed} (dashed: before training)"
+            )
+            plot.save_lines(plot_file, series, title, "lag (steps back from the last)", "|d y_last / d x|", log=True)
+            saved_picture(plot_file)
     if as_json:
         print_json(answer)
         return
@@ -789,7 +802,9 @@ def inspect_command(
     sequence_text: Annotated[
         str | None,
         typer.Option(
-            "--input", metavar="VALUES", help=f"The sequence to look at, comma-separated (default: {SEQUENCE_DEFAULT})."
+            "--input",
+            metavar="VALUES",
+            help=f"The sequence to look at, separated by commas or spaces (default: {SEQUENCE_DEFAULT}).",
         ),
     ] = None,
     with_connectivity: Connectivity = False,
@@ -859,6 +874,7 @@ def inspect_command(
         title = f"{experiment.architecture} on {experiment.task}, seed {answer['settings']['seed']}"
         try:
             plot.save_heatmaps(plot_file, heatmaps.plot_panels(answer), title)
+            saved_picture(plot_file)
         except OSError as error:
             fail(f"could not write {plot_file}: {error.strerror or error}", code=1)
     if as_json:
@@ -911,17 +927,19 @@ def predict(
         list[str] | None,
         typer.Argument(
             metavar="VALUES...",
-            help="The input sequence, one value per step (0.0 to 0.9 for a model trained on --sequences).",
+            help="The input sequence, one value per step, separated by spaces or commas (0.0 to 0.9 for a model "
+            "trained on --sequences).",
         ),
     ] = None,
     as_json: Json = False,
 ):
     """Run a saved model on a sequence you type; it knows its architecture, task and length."""
     experiment = saved_model.metadata(model)["experiment"]
-    inputs = saved_model.parse_values(values or [], experiment.length)
-    warn_off_grid(values or [], inputs, experiment)
+    texts = " ".join(values or []).replace(",", " ").split()
+    inputs = saved_model.parse_values(texts, experiment.length)
+    warn_off_grid(texts, inputs, experiment)
     targets, predictions = saved_model.predict(model, experiment, runner.network_layers(experiment), inputs)
-    verdict = judge(targets, predictions)
+    verdict = judge(targets, predictions, runner.trained_tolerance(experiment))
     if as_json:
         print_json(
             {
@@ -971,6 +989,7 @@ def report_command(
             series.setdefault(label, []).append((row[groups[0]], row["runs_learned"], row["runs"]))
         title = report.report_plot_title(described, read, len(files))
         plot.save_rates(plot_file, series, title, groups[0])
+        saved_picture(plot_file)
     if as_json:
         print_json({"summary": table, "runs": read})
     elif as_csv:

@@ -91,14 +91,24 @@ def save_lines(
     y_label: str,
     log: bool = False,
 ) -> None:
-    """One line per series: values against a setting's, on a log scale when `log`."""
+    """One line per series against whole-number x values (lags, steps), on a log scale when `log`.
+
+    Labels `group variant` (`lstm initial`, `lstm trained`) pair up: one colour per group, its first
+    variant dashed, so that a cell's before and after read as one pair.
+    """
+    from matplotlib.ticker import MaxNLocator
+
     figure, axes = new_figure()
+    groups = list(dict.fromkeys(label.split(" ")[0] for label in series))
+    first_variant: dict[str, str] = {}
     for label, (xs, ys) in series.items():
-        axes.plot(xs, ys, marker="o", label=label or None)
+        group, _, variant = label.partition(" ")
+        dashed = first_variant.setdefault(group, variant) == variant and variant != ""
+        colour = f"C{groups.index(group) % 10}"
+        axes.plot(xs, ys, marker="o", label=label or None, color=colour, linestyle="--" if dashed else "-")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     if log:
         axes.set_yscale("log")
-    else:
-        axes.set_ylim(-0.05, 1.05)
     axes.set_xlabel(x_label)
     axes.set_ylabel(y_label)
     axes.grid(True, alpha=0.3)
@@ -134,23 +144,59 @@ def write_figure(figure, path: Path) -> None:
     atomic.write(path, lambda name: figure.savefig(name, format="png"), suffix=".png")
 
 
-def save(path: Path, curves: dict[str, list[float]], title: str) -> None:
-    """One line per curve, loss on a log scale, written whole or not at all."""
-    figure, axes = new_figure()
-    many = len(curves) > 10
+STYLES = ("-", "--", "-.", ":")
+KIND_COLOURS = ("tab:green", "tab:red")  # the first kind (learned), the second (missed)
+BELOW = 1e-3  # a curve whose lowest point is this far under every other's would squash them: it leaves the axis
+
+
+def same_curves(curves: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Curves that are equal point for point drawn once, labelled `a = b`, so that no line hides another."""
+    merged: dict[str, list[float]] = {}
     for label, history in curves.items():
-        axes.plot(
-            np.arange(1, len(history) + 1),
-            history,
-            label=None if many else label,
-            linewidth=0.8 if many else 1.5,
-            alpha=0.6 if many else 1.0,
-        )
+        twin = next((name for name, other in merged.items() if np.array_equal(other, history)), None)
+        if twin is None:
+            merged[label] = history
+        else:
+            merged[f"{twin} = {label}"] = merged.pop(twin)
+    return merged
+
+
+def save(path: Path, curves: dict[str, list[float]], title: str, kinds: dict[str, str] | None = None) -> None:
+    """One line per curve, loss on a log scale, written whole or not at all.
+
+    With `kinds` (a curve's label to one of two words, "echoed" or "did not echo"), the curves are
+    coloured by kind, the legend counting each; otherwise equal curves are drawn once and a curve far
+    below the others is cut at the axis and says where it ends, so the band where they differ shows.
+    """
+    figure, axes = new_figure()
     axes.set_yscale("log")
+    epochs = np.arange(1, max(len(h) for h in curves.values()) + 1)
+    if kinds:
+        names = list(dict.fromkeys(kinds.values()))
+        for label, history in curves.items():
+            colour = KIND_COLOURS[names.index(kinds[label]) % 2]
+            axes.plot(epochs[: len(history)], history, color=colour, linewidth=0.8, alpha=0.6)
+        for name, colour in zip(names, KIND_COLOURS):
+            count = sum(kind == name for kind in kinds.values())
+            axes.plot([], [], color=colour, label=f"{name} ({count} seed{'s' if count > 1 else ''})")
+    else:
+        drawn = same_curves(curves)
+        lowest = {label: float(np.nanmin(h)) for label, h in drawn.items()}
+        floor = None
+        if len(drawn) > 2:
+            bottom, *rest = sorted(lowest.values())
+            if bottom < BELOW * rest[0]:
+                floor = rest[0] / 10
+        for k, (label, history) in enumerate(drawn.items()):
+            if floor is not None and lowest[label] < floor:
+                label += f" (falls to {lowest[label]:.2g}, below the axis)"
+            axes.plot(epochs[: len(history)], history, label=label, linestyle=STYLES[k // 10 % len(STYLES)])
+        if floor is not None:
+            axes.set_ylim(bottom=floor)
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss (mean squared error)")
     axes.grid(True, which="both", alpha=0.3)
-    finish(figure, axes, path, title, legend=not many)
+    finish(figure, axes, path, title, legend=bool(kinds) or len(curves) <= 10)
 
 
 def save_heatmaps(path: Path, grid: list[list[dict]], title: str) -> None:

@@ -431,7 +431,8 @@ def rate_text(value: float | None) -> str:
 
 
 def seeds_text(seed_list: list[int]) -> str:
-    return f"seeds {seeds_label(seed_list)}" if len(seed_list) > 1 else f"seed {seed_list[0]}"
+    """`20 seeds (0-19)`: the count said as a count, so `--seeds 7` cannot pass for the seed 7."""
+    return f"{len(seed_list)} seeds ({seeds_label(seed_list)})" if len(seed_list) > 1 else f"seed {seed_list[0]}"
 
 
 def network_text(e: config.Experiment) -> str:

@@ -16,7 +16,7 @@ from lstm_echo.config import Experiment
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, LayerSpec
 from lstm_echo.params import layer_arithmetic
-from lstm_echo.verdict import Verdict, judge
+from lstm_echo.verdict import Verdict, judge, tolerance
 
 
 class TrainingDiverged(RuntimeError):
@@ -71,6 +71,16 @@ def data_set(experiment: Experiment) -> DataSet:
         experiment.sequences, cast(int, experiment.test_sequences), experiment.length, experiment.data_seed
     )
     return DataSet(train, task.targets(train), test, task.targets(test))
+
+
+def trained_tolerance(experiment: Experiment) -> float:
+    """The tolerance `experiment` was judged with: that of its fixed sequence's targets, or of the
+    one-decimal grid its random sequences are drawn from. A typed sequence is judged with it too,
+    so that an off-grid value does not tighten every step."""
+    task = tasks.parse(experiment.task)
+    if experiment.sequences is None:
+        return tolerance(task.targets(data.echo_sequence(experiment.length)[None]))
+    return tolerance(np.arange(data.GRID_VALUES) / data.GRID_VALUES)
 
 
 def network_layers(experiment: Experiment) -> list[LayerSpec]:

@@ -48,12 +48,13 @@ class Verdict:
         return self.sequences_correct / self.sequences
 
 
-def judge(expected, predicted) -> Verdict:
-    """The verdict on one sequence (a vector) or on many, (sequences, length)."""
+def judge(expected, predicted, within: float | None = None) -> Verdict:
+    """The verdict on one sequence (a vector) or on many, (sequences, length); within the tolerance
+    of `expected` unless `within` gives the one the network was trained and judged with."""
     expected = np.atleast_2d(np.asarray(expected, dtype=np.float64))
     predicted = np.asarray(predicted, dtype=np.float64).reshape(expected.shape)
     errors = np.abs(expected - predicted)
-    within = tolerance(expected)
+    within = tolerance(expected) if within is None else within
     right = errors < within  # a NaN error is never within it
     sequences_correct = int(np.sum(right.all(axis=1)))
     worst = int(np.argmax(np.where(np.isnan(errors), np.inf, errors)))

@@ -235,7 +235,15 @@ def test_predict_warns_of_values_off_the_grid(saved):
     result = lstm_echo("predict", saved, "0.3", "0.15", "2", "0.2", "--json")
     assert result.returncode == 0
     assert "0.15, 2 not on the grid" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert len(json.loads(result.stdout)["predictions"]) == 4
+    doc = json.loads(result.stdout)
+    assert len(doc["predictions"]) == 4
+    assert doc["tolerance"] == 0.05  # the tolerance it was judged with in training, not 0.025 from 0.15 beside 0.2
+
+
+def test_predict_takes_commas_or_spaces(saved):
+    spaced = json.loads(invoke("predict", saved, "0.3", "0.1", "0.7", "0.2", "--json").stdout)
+    commas = json.loads(invoke("predict", saved, "0.3,0.1,0.7,0.2", "--json").stdout)
+    assert commas["predictions"] == spaced["predictions"]
 
 
 @pytest.mark.parametrize(
