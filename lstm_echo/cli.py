@@ -272,7 +272,11 @@ RequireEcho = Annotated[
 ]
 Plot = Annotated[
     Path | None,
-    typer.Option("--plot", metavar="FILE.png", help="Save the loss curves as a PNG (needs the plot extra)."),
+    typer.Option(
+        "--plot",
+        metavar="FILE.png",
+        help="Save the loss curves (.png, .svg or .pdf; needs the plot extra); held-out loss dashed.",
+    ),
 ]
 
 
@@ -388,9 +392,11 @@ def checked_experiment(settings: dict, origins: dict[str, str], models: int = 1)
     return experiment
 
 
-def save_plot(path: Path, curves: dict, title: str, kinds: dict[str, str] | None = None) -> None:
+def save_plot(
+    path: Path, curves: dict, title: str, learned=None, tests=None, words=("learned", "did not learn")
+) -> None:
     try:
-        plot.save(path, curves, title, kinds)
+        plot.save(path, curves, title, learned, tests, words)
     except OSError as error:
         fail(f"could not write {path}: {error.strerror or error}", code=1)
     saved_picture(path)
@@ -492,9 +498,10 @@ def run(
             hint = hints.check(results[0], lambda e, option: runner.run(e, **training_reporter(display, option, e)))
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
-        words = report.verdict_words(experiment.task)
-        kinds = {f"seed {r.experiment.seed}": words[not r.verdict.learned] for r in results} if seed_list else None
-        save_plot(plot_file, curves, report.settings_title(experiment, seed_list), kinds)
+        learned = {f"seed {r.experiment.seed}": r.verdict.learned for r in results} if seed_list else None
+        tests = {f"seed {r.experiment.seed}": (r.test_loss_epochs, r.test_loss_history) for r in results if r.test}
+        title = report.settings_title(experiment, seed_list)
+        save_plot(plot_file, curves, title, learned, tests, report.verdict_words(experiment.task))
     saved = save_best(save_target, results) if save_target is not None else None
     run_rows = [rows.run_row(r, with_history=per_seed or not seed_list) for r in results]
     summary = rows.aggregate(run_rows)
@@ -566,7 +573,15 @@ def compare(
         curves = {
             r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes
         }
-        save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""))
+        tests = {
+            r[0].experiment.architecture: (
+                r[0].test_loss_epochs,
+                seeds_module.median_curve([x.test_loss_history for x in r]),
+            )
+            for r in outcomes
+            if r[0].test is not None
+        }
+        save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""), tests=tests)
     run_rows = [rows.run_row(result, with_history=per_seed) for results in outcomes for result in results]
     summary = rows.aggregate(run_rows)
     if with_connectivity:
@@ -727,7 +742,9 @@ def explain_command(
     seed: Seed = None,
     plot_file: Annotated[
         Path | None,
-        typer.Option("--plot", metavar="FILE.png", help="vanishing: draw the gradients against the lag."),
+        typer.Option(
+            "--plot", metavar="FILE.png", help="vanishing: draw the gradients against the lag (.png, .svg or .pdf)."
+        ),
     ] = None,
     as_json: Json = False,
 ):
@@ -811,7 +828,9 @@ def inspect_command(
     config_file: ConfigFile = None,
     plot_file: Annotated[
         Path | None,
-        typer.Option("--plot", metavar="FILE.png", help="Draw the heatmaps as a PNG (needs the plot extra)."),
+        typer.Option(
+            "--plot", metavar="FILE.png", help="Draw the heatmaps (.png, .svg or .pdf; needs the plot extra)."
+        ),
     ] = None,
     as_json: Json = False,
     quiet: Quiet = False,
@@ -972,7 +991,11 @@ def report_command(
     ] = None,
     plot_file: Annotated[
         Path | None,
-        typer.Option("--plot", metavar="FILE.png", help="Draw the share of runs that learned against the first --by."),
+        typer.Option(
+            "--plot",
+            metavar="FILE.png",
+            help="Draw the share of runs that learned against the first --by (.png, .svg or .pdf).",
+        ),
     ] = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV on stdout.")] = False,
     as_json: Json = False,

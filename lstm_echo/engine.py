@@ -69,6 +69,8 @@ class Trained:
     history: np.ndarray  # (epochs_run, M): each epoch's loss, averaged over its samples
     predictions: np.ndarray  # (M, *y.shape) on the data in its original order
     test_predictions: np.ndarray | None  # (M, *y_test.shape) on the held-out data, if any
+    test_history: np.ndarray | None  # (chunks run, M): the held-out loss after each chunk of epochs
+    test_epochs: list[int]  # the epoch each row of test_history was measured after
     epochs_run: int
     compile_seconds: float
     train_seconds: float
@@ -234,11 +236,14 @@ def train(
     on_compiled: Callable[[], None] | None = None,
     sequence_steps: int | None = None,
     x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
 ) -> Trained:
     """Train len(seeds) models, whose `initial` weights are stacked on axis 0.
 
     `sequence_steps`: the samples of one sequence, where a stateful network's state restarts
-    (default: all of them, one sequence). `x_test`: held-out data to predict once trained.
+    (default: all of them, one sequence). `x_test`: held-out data to predict once trained; with
+    `y_test`, its loss is measured after every chunk of epochs too, as Keras' `val_loss` (the
+    weights are not changed by it).
     """
     specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
@@ -276,25 +281,34 @@ def train(
 
     started = time.perf_counter()
     history, done = [], 0
+    x_test_t = None if x_test is None else tf.constant(x_test, dtype=tf.float32)
+    test_history: list[np.ndarray] = []
+    test_epochs: list[int] = []
     while done < epochs:
         n = min(chunk, epochs - done)
         orders = tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk, shuffle=not is_stateful(specs)))
         weights, m, v, iteration, losses = run(weights, m, v, iteration, rate, x_t, y_t, orders, tf.constant(n))
         history.append(losses.numpy()[:n])
         done += n
+        if x_test_t is not None and y_test is not None:
+            errors = predict(specs, weights, x_test_t, steps).numpy() - y_test[None]
+            test_history.append(np.mean(np.square(errors, dtype=np.float64), axis=tuple(range(1, errors.ndim))))
+            test_epochs.append(done)
         if on_progress is not None:
             on_progress(done, epochs, history[-1][-1])
         if not np.isfinite(history[-1][-1]).any():
             break  # every model has diverged: nothing left to learn
     train_seconds = time.perf_counter() - started
     predictions = predict(specs, weights, x_t, steps).numpy()
-    test_predictions = None if x_test is None else predict(specs, weights, tf.constant(x_test), steps).numpy()
+    test_predictions = None if x_test_t is None else predict(specs, weights, x_test_t, steps).numpy()
 
     return Trained(
         weights=[w.numpy() for w in weights],
         history=np.concatenate(history) if history else np.zeros((0, len(seeds)), np.float32),
         predictions=predictions,
         test_predictions=test_predictions,
+        test_history=np.array(test_history) if test_history else None,
+        test_epochs=test_epochs,
         epochs_run=done,
         compile_seconds=compile_seconds,
         train_seconds=train_seconds,

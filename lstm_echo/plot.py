@@ -1,8 +1,10 @@
-"""Loss curves as a PNG (matplotlib, the optional `plot` extra) and as a terminal sparkline."""
+"""Pictures (PNG, SVG or PDF by the file's extension; matplotlib, the optional `plot` extra) and the
+terminal's sparkline."""
 
 import importlib.util
 import os
 import stat
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,8 @@ from lstm_echo import atomic, config
 from lstm_echo.config import InputError
 
 BARS = "▁▂▃▄▅▆▇█"
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}  # the file's extension decides
+TITLE_WIDTH = 90  # characters of a 10-point title that fit an 8-inch figure; longer ones wrap
 
 
 def sparkline(history, width: int = 40) -> str:
@@ -29,8 +33,8 @@ def check(path: Path) -> Path:
     """Fail before any training when the plot could not be written."""
     path = Path(path)
     shown = config.shown(str(path))
-    if not path.name.lower().endswith(".png"):
-        raise InputError(f"Invalid value for --plot: {shown} (the name must end in .png)")
+    if path.suffix.lower() not in FORMATS:
+        raise InputError(f"Invalid value for --plot: {shown} (the name must end in .png, .svg or .pdf)")
     if importlib.util.find_spec("matplotlib") is None:
         raise InputError("--plot needs matplotlib: pip install 'lstm-echo[plot]'")
     try:
@@ -44,7 +48,9 @@ def check(path: Path) -> Path:
             raise InputError(f"Invalid value for --plot: {shown} (exists and is not a regular file)")
     except OSError as error:
         raise InputError(f"Invalid value for --plot: {shown} ({error.strerror or error})") from None
-    atomic.probe(path, "--plot", ".png")  # written beside its final name and renamed: the folder must take a new file
+    atomic.probe(
+        path, "--plot", path.suffix
+    )  # written beside its final name and renamed: the folder must take a new file
     return path
 
 
@@ -126,10 +132,10 @@ def new_figure():
 
 
 def finish(figure, axes, path: Path, title: str, legend: bool) -> None:
-    """Title and legend, then the PNG written whole or not at all, and the figure released."""
+    """Title and legend, then the picture written whole or not at all, and the figure released."""
     import matplotlib.pyplot as plt
 
-    axes.set_title(title, fontsize=10)
+    axes.set_title(textwrap.fill(title, TITLE_WIDTH), fontsize=10)
     if legend:
         axes.legend(fontsize=8)
     figure.tight_layout()
@@ -141,62 +147,80 @@ def finish(figure, axes, path: Path, title: str, legend: bool) -> None:
 
 def write_figure(figure, path: Path) -> None:
     """The picture written whole or not at all, keeping the mode of a file it replaces (`atomic`)."""
-    atomic.write(path, lambda name: figure.savefig(name, format="png"), suffix=".png")
+    suffix = Path(path).suffix
+    atomic.write(path, lambda name: figure.savefig(name, format=FORMATS[suffix.lower()]), suffix=suffix)
 
 
-STYLES = ("-", "--", "-.", ":")
 KIND_COLOURS = ("tab:green", "tab:red")  # the first kind (learned), the second (missed)
 BELOW = 1e-3  # a curve whose lowest point is this far under every other's would squash them: it leaves the axis
 
 
-def same_curves(curves: dict[str, list[float]]) -> dict[str, list[float]]:
-    """Curves that are equal point for point drawn once, labelled `a = b`, so that no line hides another."""
-    merged: dict[str, list[float]] = {}
+def same_curves(curves: dict[str, list[float]]) -> list[tuple[list[str], list[float]]]:
+    """Curves equal point for point, gathered under all their labels, to be drawn once: no line hides another."""
+    merged: list[tuple[list[str], list[float]]] = []
     for label, history in curves.items():
-        twin = next((name for name, other in merged.items() if np.array_equal(other, history)), None)
+        twin = next((labels for labels, other in merged if np.array_equal(other, history)), None)
         if twin is None:
-            merged[label] = history
+            merged.append(([label], history))
         else:
-            merged[f"{twin} = {label}"] = merged.pop(twin)
+            twin.append(label)
     return merged
 
 
-def save(path: Path, curves: dict[str, list[float]], title: str, kinds: dict[str, str] | None = None) -> None:
+def save(
+    path: Path,
+    curves: dict[str, list[float]],
+    title: str,
+    learned: dict[str, bool] | None = None,
+    tests: dict[str, tuple[list[int], list[float]]] | None = None,
+    words: tuple[str, str] = ("learned", "did not learn"),
+) -> None:
     """One line per curve, loss on a log scale, written whole or not at all.
 
-    With `kinds` (a curve's label to one of two words, "echoed" or "did not echo"), the curves are
-    coloured by kind, the legend counting each; otherwise equal curves are drawn once and a curve far
+    With `learned` (a curve's label to whether its run learned), the curves are green or red, the
+    legend naming each kind in `words` and counting it; otherwise equal curves are drawn once and a curve far
     below the others is cut at the axis and says where it ends, so the band where they differ shows.
+    `tests` (a curve's label to the epochs and held-out losses measured after them) are drawn dashed
+    in their training curve's colour, as Keras' `val_loss` beside `loss`.
     """
+    tests = tests or {}
     figure, axes = new_figure()
     axes.set_yscale("log")
     epochs = np.arange(1, max(len(h) for h in curves.values()) + 1)
-    if kinds:
-        names = list(dict.fromkeys(kinds.values()))
+    if learned:
         for label, history in curves.items():
-            colour = KIND_COLOURS[names.index(kinds[label]) % 2]
+            colour = KIND_COLOURS[not learned[label]]
             axes.plot(epochs[: len(history)], history, color=colour, linewidth=0.8, alpha=0.6)
-        for name, colour in zip(names, KIND_COLOURS):
-            count = sum(kind == name for kind in kinds.values())
-            axes.plot([], [], color=colour, label=f"{name} ({count} seed{'s' if count > 1 else ''})")
+            if label in tests:
+                axes.plot(*tests[label], color=colour, linewidth=0.8, alpha=0.6, linestyle="--")
+        for kind, (word, colour) in enumerate(zip(words, KIND_COLOURS)):
+            count = sum(bool(kind) != value for value in learned.values())
+            if count:
+                axes.plot([], [], color=colour, label=f"{word} ({count} seed{'s' if count > 1 else ''})")
     else:
         drawn = same_curves(curves)
-        lowest = {label: float(np.nanmin(h)) for label, h in drawn.items()}
+        lowest = [float(np.nanmin(history)) for _, history in drawn]
         floor = None
         if len(drawn) > 2:
-            bottom, *rest = sorted(lowest.values())
+            bottom, *rest = sorted(lowest)
             if bottom < BELOW * rest[0]:
                 floor = rest[0] / 10
-        for k, (label, history) in enumerate(drawn.items()):
-            if floor is not None and lowest[label] < floor:
-                label += f" (falls to {lowest[label]:.2g}, below the axis)"
-            axes.plot(epochs[: len(history)], history, label=label, linestyle=STYLES[k // 10 % len(STYLES)])
+        for k, (labels, history) in enumerate(drawn):
+            label = " = ".join(labels)
+            if floor is not None and lowest[k] < floor:
+                label += f" (falls to {lowest[k]:.2g}, below the axis)"
+            axes.plot(epochs[: len(history)], history, label=label, color=f"C{k % 10}")
+            if labels[0] in tests:
+                axes.plot(*tests[labels[0]], color=f"C{k % 10}", linestyle="--", linewidth=1.0)
         if floor is not None:
             axes.set_ylim(bottom=floor)
+    if tests:
+        axes.plot([], [], color="grey", label="training (solid)")
+        axes.plot([], [], color="grey", linestyle="--", label="held out (dashed)")
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss (mean squared error)")
     axes.grid(True, which="both", alpha=0.3)
-    finish(figure, axes, path, title, legend=bool(kinds) or len(curves) <= 10)
+    finish(figure, axes, path, title, legend=bool(learned) or len(curves) <= 10)
 
 
 def save_heatmaps(path: Path, grid: list[list[dict]], title: str) -> None:

@@ -44,6 +44,8 @@ class RunResult:
     timings: dict = field(default_factory=dict)
     weights: list[np.ndarray] = field(default_factory=list)  # trained, in Keras' order
     finished: str = ""  # when training ended, UTC (ISO 8601)
+    test_loss_history: list[float] = field(default_factory=list)  # held-out loss after each chunk of epochs
+    test_loss_epochs: list[int] = field(default_factory=list)  # the epoch of each
 
     @property
     def verdict(self) -> Verdict:
@@ -121,7 +123,9 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
     arch = architectures.get(experiment.architecture)
     sets = data_set(experiment)
     x, y = arch.frame(sets.train_inputs, sets.train_targets)
-    x_test = None if sets.test_inputs is None else arch.frame(sets.test_inputs, sets.test_inputs)[0]
+    x_test, y_test = (
+        (None, None) if sets.test_inputs is None else arch.frame(sets.test_inputs, cast(np.ndarray, sets.test_targets))
+    )
     layers = network_layers(experiment)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]
 
@@ -143,6 +147,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
         on_compiled=lambda: on_phase("training"),
         sequence_steps=arch.samples(experiment.length),
         x_test=x_test,
+        y_test=y_test,
     )
     rows = layer_rows(layers)
     timings = {
@@ -182,6 +187,8 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
                 timings=timings,
                 weights=[w[k] for w in trained.weights],
                 finished=finished,
+                test_loss_history=[] if trained.test_history is None else trained.test_history[:, k].tolist(),
+                test_loss_epochs=trained.test_epochs,
             )
         )
     return results

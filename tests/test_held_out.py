@@ -124,6 +124,17 @@ def test_json_holds_train_and_test_figures(seeds):
     assert doc["summary"][0]["median_test_echo_rate"] is not None
 
 
+def test_the_held_out_loss_is_measured_as_training_goes_as_keras_val_loss():
+    experiment = config.resolve(
+        {"architecture": "m2m", "sequences": 30, "test_sequences": 7, "length": 4, "epochs": 40, "batch_size": 8}
+    )
+    first, second = runner.run_seeds(experiment, [0, 1])
+    assert first.test_loss_epochs[-1] == 40 and len(first.test_loss_history) == len(first.test_loss_epochs) > 1
+    for result in (first, second):  # the last measurement is of the trained weights, judged on the held-out set
+        assert result.test_loss_history[-1] == pytest.approx(result.test.mse, rel=1e-5)
+    assert first.test_loss_history != second.test_loss_history and first.test_loss_history[0] > first.test.mse
+
+
 def test_the_tutorial_run_has_no_test_figures():
     row = json.loads(invoke("run", "m2m", "--epochs", "2", "--json").stdout)["runs"][0]
     assert row["test"] is None and row["sequences"] is None

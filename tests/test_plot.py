@@ -43,3 +43,55 @@ def test_bad_plot_paths(tmp_path):
     for path, reason in ((tmp_path / "x.jpg", "must end in .png"), (tmp_path / "no" / "x.png", "no folder")):
         result = CliRunner().invoke(app, ["run", "m2m", "--plot", str(path)])
         assert result.exit_code == 2 and reason in result.stderr
+
+
+def drawn(monkeypatch, **kwargs):
+    """The axes `plot.save` would write: its lines' labels, colours and styles, and its y limits."""
+    seen = {}
+
+    def keep(figure, path):
+        axes = figure.axes[0]
+        seen["lines"] = [(line.get_label(), line.get_color(), line.get_linestyle()) for line in axes.get_lines()]
+        seen["bottom"] = axes.get_ylim()[0]
+        seen["title"] = axes.get_title()
+
+    monkeypatch.setattr(plot, "write_figure", keep)
+    plot.save("unused.png", **kwargs)
+    return seen
+
+
+def test_equal_curves_are_drawn_once_and_a_far_lower_one_leaves_the_axis(monkeypatch):
+    curves = {"a": [0.2, 0.02, 0.001], "b": [0.2, 0.02, 0.001], "c": [0.2, 0.05, 0.01], "d": [0.2, 1e-8, 1e-13]}
+    seen = drawn(monkeypatch, curves=curves, title="t")
+    labels = [label for label, _, _ in seen["lines"]]
+    assert labels == ["a = b", "c", "d (falls to 1e-13, below the axis)"]
+    assert seen["bottom"] == 0.0001  # a tenth of the next lowest curve's lowest point
+    seen = drawn(monkeypatch, curves={"a": [0.2, 0.01, 1e-4], "c": [0.2, 0.05, 0.01]}, title="t")
+    assert seen["bottom"] < 1e-4  # two curves: nothing squashed, nothing cut
+
+
+def test_seeds_are_coloured_by_verdict_and_a_held_out_curve_is_dashed(monkeypatch):
+    curves = {"seed 0": [0.2, 0.01], "seed 1": [0.2, 0.05], "seed 2": [0.2, 0.04]}
+    learned = {"seed 0": True, "seed 1": False, "seed 2": False}
+    tests = {"seed 0": ([1, 2], [0.3, 0.02])}
+    seen = drawn(monkeypatch, curves=curves, title="t", learned=learned, tests=tests, words=("echoed", "did not echo"))
+    colours = {label: colour for label, colour, _ in seen["lines"] if not label.startswith("_")}
+    assert colours["echoed (1 seed)"] == "tab:green" and colours["did not echo (2 seeds)"] == "tab:red"
+    dashed = [colour for _, colour, style in seen["lines"] if style == "--" and colour != "grey"]
+    assert dashed == ["tab:green"]
+
+
+def test_a_long_title_wraps_rather_than_being_cut(monkeypatch):
+    seen = drawn(monkeypatch, curves={"a": [0.2, 0.1]}, title="word " * 40)
+    assert all(len(line) <= plot.TITLE_WIDTH for line in seen["title"].splitlines()) and "\n" in seen["title"]
+
+
+def test_the_extension_chooses_the_format(tmp_path):
+    signatures = {"png": PNG_SIGNATURE[:4], "svg": b"<?xml", "pdf": b"%PDF"}
+    for extension, signature in signatures.items():
+        out = tmp_path / f"loss.{extension.upper() if extension == 'pdf' else extension}"
+        result = CliRunner().invoke(app, ["run", "m2m", "--epochs", "5", "--plot", str(out), "-q"])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes().startswith(signature) and f"Saved the picture to {out}" in result.stderr
+    refused = CliRunner().invoke(app, ["run", "m2m", "--plot", str(tmp_path / "loss.jpg")])
+    assert refused.exit_code == 2 and ".png, .svg or .pdf" in refused.stderr
