@@ -170,22 +170,48 @@ def inspect_report(answer: dict) -> Group:
     return Group(*parts)
 
 
-def plot_panels(answer: dict) -> list[list[dict]]:
-    """The same heatmaps for `plot.save_heatmaps`: a row of panels per recurrent layer, then the connectivity."""
-    grid = []
+def plot_panels(answer: dict) -> list[dict]:
+    """The same heatmaps for `plot.save_heatmaps`: every recurrent layer's panels, then the connectivity,
+    its source cells marked and its source score in the title. Each step is labelled with its input."""
+    inputs = [f"{value:.2g}" for value in answer["inputs"]]
+    panels = []
     for layer in answer["recurrent_layers"]:
-        row = []
         for name, values in layer["values"].items():
             array = np.asarray(values)
             scale = value_scale(name, array)
             low = 0.0 if name.endswith(" gate") else -scale
-            row.append(panel(f"{layer['name']} {name}", array, low, scale, "step", "unit"))
-        grid.append(row)
-    if answer["connectivity"] is not None:
-        matrix = np.asarray(answer["connectivity"]["matrix"])
-        grid.append([panel("|d y_t / d x_s|", matrix, 0.0, float(matrix.max()) or 1.0, "input step s", "output t")])
-    return grid
+            panels.append(panel(f"{layer['name']} {name}", array, low, scale, "step (input)", "unit", inputs))
+    conn = answer["connectivity"]
+    if conn is not None:
+        matrix = np.asarray(conn["matrix"])
+        title = "|d y_t / d x_s|"
+        marked: set[tuple[int, int]] = set()
+        if conn["source_score"] is not None:
+            marked = {(t, s) for t, s in enumerate(conn["sources"]) if s is not None}
+            title += f"; {SOURCE_MARK} the step the task copies, source score {conn['source_score']:.2f}"
+        panels.append(
+            panel(title, matrix, 0.0, float(matrix.max()) or 1.0, "input step s (input)", "output t", inputs, marked)
+        )
+    return panels
 
 
-def panel(title: str, values: np.ndarray, low: float, high: float, x_label: str, y_label: str) -> dict:
-    return {"title": title, "values": values, "low": low, "high": high, "x_label": x_label, "y_label": y_label}
+def panel(
+    title: str,
+    values: np.ndarray,
+    low: float,
+    high: float,
+    x_label: str,
+    y_label: str,
+    x_values: list[str],
+    marked: set[tuple[int, int]] | None = None,
+) -> dict:
+    return {
+        "title": title,
+        "values": values,
+        "low": low,
+        "high": high,
+        "x_label": x_label,
+        "y_label": y_label,
+        "x_values": x_values,  # printed under each column's number
+        "marked": marked or set(),  # (row, column) cells that get SOURCE_MARK
+    }

@@ -14,6 +14,7 @@ from lstm_echo.config import InputError
 
 BARS = "▁▂▃▄▅▆▇█"
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}  # the file's extension decides
+HEATMAP_COLUMNS = 3  # panels to a row of the inspect picture: a slide's shape rather than a strip
 TITLE_WIDTH = 90  # characters of a 10-point title that fit an 8-inch figure; longer ones wrap
 
 
@@ -223,28 +224,36 @@ def save(
     finish(figure, axes, path, title, legend=bool(learned) or len(curves) <= 10)
 
 
-def save_heatmaps(path: Path, grid: list[list[dict]], title: str) -> None:
-    """A row of heatmaps per list in `grid`, each panel {title, values (rows, columns), low, high, x_label, y_label}:
-    a red-blue scale centred at 0 where `low` is negative, else white to red. Written whole or not at all."""
+def save_heatmaps(path: Path, panels: list[dict], title: str) -> None:
+    """Heatmaps, HEATMAP_COLUMNS to a row, each panel {title, values (rows, columns), low, high, x_label,
+    y_label, x_values, marked}: a red-blue scale centred at 0 where `low` is negative, else white to
+    red; each column labelled with its number over its x value, each marked cell with a star.
+    Written whole or not at all."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    columns = max(len(row) for row in grid)
-    figure, axes = plt.subplots(len(grid), columns, figsize=(2.6 * columns, 2.4 * len(grid)), dpi=100, squeeze=False)
-    for row, panels in zip(axes, grid):
-        for axis, panel in zip(row, panels):
-            low, high = panel["low"], panel["high"]
-            cmap = "RdBu_r" if low < 0 else "Reds"
-            image = axis.imshow(panel["values"], aspect="auto", cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
-            axis.set_title(panel["title"], fontsize=9)
-            axis.set_xlabel(panel["x_label"], fontsize=8)
-            axis.set_ylabel(panel["y_label"], fontsize=8)
-            axis.tick_params(labelsize=7)
-            figure.colorbar(image, ax=axis, fraction=0.046)
-        for axis in row[len(panels) :]:
-            axis.axis("off")
+    columns = min(HEATMAP_COLUMNS, len(panels))
+    rows = -(-len(panels) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), dpi=100, squeeze=False)
+    for axis, panel in zip(axes.flat, panels):
+        low, high = panel["low"], panel["high"]
+        cmap = "RdBu_r" if low < 0 else "Reds"
+        image = axis.imshow(panel["values"], aspect="auto", cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
+        axis.set_title(textwrap.fill(panel["title"], 48), fontsize=9)
+        axis.set_xlabel(panel["x_label"], fontsize=8)
+        axis.set_ylabel(panel["y_label"], fontsize=8)
+        steps = len(panel["x_values"])
+        shown = range(0, steps, max(1, -(-steps // 12)))  # at most 12 labels, so that they stay readable
+        axis.set_xticks(list(shown), [f"{k}\n{panel['x_values'][k]}" for k in shown])
+        axis.tick_params(labelsize=7)
+        for row, column in panel["marked"]:
+            dark = (panel["values"][row, column] - low) > 0.6 * (high - low)
+            axis.text(column, row, "*", ha="center", va="center", fontsize=14, color="white" if dark else "black")
+        figure.colorbar(image, ax=axis, fraction=0.046)
+    for axis in axes.flat[len(panels) :]:
+        axis.axis("off")
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     try:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import invoke, lstm_echo
 
-from lstm_echo import architectures, budget, config, inspection, keras_model, probes, tasks
+from lstm_echo import architectures, budget, config, heatmaps, inspection, keras_model, probes, tasks
 from lstm_echo.cells import BY_KIND
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import GRU, LSTM, SIMPLE, LayerSpec
@@ -268,6 +268,17 @@ def test_the_heatmaps_are_drawn(tmp_path):
     result = invoke("inspect", "enc-dec", "--epochs", "3", "--connectivity", "--plot", png, "-q")
     assert result.exit_code == 0, result.output
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_pictures_panels_carry_the_inputs_and_the_source_cells():
+    answer = json.loads(
+        invoke("inspect", "m2m", "--task", "delay:1", "--epochs", "3", "--connectivity", "--json").stdout
+    )
+    panels = heatmaps.plot_panels(answer)
+    assert all(p["x_values"] == ["0", "0.2", "0.4", "0.6", "0.8"] for p in panels)
+    conn = panels[-1]
+    assert conn["marked"] == {(t, t - 1) for t in range(1, 5)}  # delay:1 copies the step before
+    assert f"source score {answer['connectivity']['source_score']:.2f}" in conn["title"]
 
 
 def test_connectivity_that_would_not_fit_is_refused():
