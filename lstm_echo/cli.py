@@ -24,7 +24,7 @@ from typing import Annotated, Any, NoReturn, cast
 import numpy as np
 import typer
 from rich.console import Console
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from lstm_echo import (
     architectures,
@@ -93,18 +93,28 @@ class OutputFailed(Exception):
 
 
 class FlagsLookLikeFlags:
-    """Help that shows no value after a flag (Typer shows `<bool>`, so people type `--json true`)."""
+    """Help that shows no value after a flag (Typer shows `<bool>`, so people type `--json true`), and no
+    `<str>` after an argument whose name already says what it takes."""
 
     def get_params(self, ctx):
         params = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             if getattr(param, "is_flag", False):
                 param.metavar = ""
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
         return params
 
 
 class Command(FlagsLookLikeFlags, TyperCommand):
-    pass
+    def collect_usage_pieces(self, ctx):
+        """`lstm-echo predict [OPTIONS] MODEL [VALUES...]`: the usual convention, not Typer's `{MODEL}`."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = param.display_name_raw.removesuffix("...") + ("..." if param.nargs != 1 else "")
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
 
 
 class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
@@ -174,7 +184,8 @@ def show(renderable) -> None:
         stdout.print(renderable)
         return
     with stdout.capture() as captured:
-        stdout.print(renderable)
+        # A sentence is one line in a pipe (grep finds it whole), unless COLUMNS asks for a width.
+        stdout.print(renderable, soft_wrap="COLUMNS" not in os.environ)
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
@@ -192,12 +203,17 @@ def setting_parser(name: str, listed: bool = False) -> Callable[[str], Any]:
     return parse
 
 
-def setting_option(name: str, listed: bool = False) -> Any:
-    """A setting's option, spelled, shown, explained and parsed from its one description in config."""
+def setting_option(name: str, listed: bool = False, help_text: str | None = None) -> Any:
+    """A setting's option, spelled, shown, explained and parsed from its one description in config;
+    `help_text` for a command whose default differs from the setting's."""
     s = config.SETTINGS[name]
     metavar = "LIST" if listed else {int: INT, float: FLOAT}.get(s.kind, name.upper())
     return typer.Option(
-        config.option(name), *s.aliases, metavar=metavar, help=s.help_text(listed), parser=setting_parser(name, listed)
+        config.option(name),
+        *s.aliases,
+        metavar=metavar,
+        help=help_text or s.help_text(listed),
+        parser=setting_parser(name, listed),
     )
 
 
@@ -212,7 +228,7 @@ Arch = Annotated[
 ]
 Archs = Annotated[
     list[str] | None,
-    typer.Argument(metavar="[ARCH]...", help="Architectures (default: all).", parser=setting_parser("architecture")),
+    typer.Argument(metavar="ARCH", help="Architectures (default: all).", parser=setting_parser("architecture")),
 ]
 Length = Annotated[int | None, setting_option("length")]
 Neurons = Annotated[int | None, setting_option("neurons")]
@@ -415,7 +431,7 @@ def print_json(document) -> None:
 
 def training_reporter(display, label: str, experiment: config.Experiment):
     """Callbacks for the runner that move one bar over the epochs and name the phase."""
-    prefix = f"{label}: " if label else ""
+    prefix = f"{label}: " if label else f"{experiment.architecture}: "
     task = display.add_task(f"{prefix}starting", total=experiment.epochs, status="")
 
     def on_phase(phase: str) -> None:
@@ -495,7 +511,9 @@ def run(
     hint = None
     if not seed_list and not as_json and not results[0].verdict.learned:
         with progress.display(mode, stderr) as display:
-            hint = hints.check(results[0], lambda e, option: runner.run(e, **training_reporter(display, option, e)))
+            hint = hints.check(
+                results[0], lambda e, option: runner.run(e, **training_reporter(display, f"hint: trying {option}", e))
+            )
     if plot_file is not None:
         curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
         learned = {f"seed {r.experiment.seed}": r.verdict.learned for r in results} if seed_list else None
@@ -641,6 +659,14 @@ def sweep_command(
         ),
     ] = None,
     plot_file: Plot = None,
+    keep_curves: Annotated[
+        bool,
+        typer.Option(
+            "--keep-curves",
+            help="Keep each run's loss curve in the --out file (.jsonl only), so that a resumed sweep's --plot draws "
+            "every setting.",
+        ),
+    ] = False,
     as_json: Json = False,
     quiet: Quiet = False,
     progress_mode: ProgressMode = "auto",
@@ -669,6 +695,9 @@ def sweep_command(
             show(report.plan_table(table))
         return
     results_file = ResultsFile(out) if out is not None else None
+    if keep_curves and (out is None or out.suffix.lower() != ".jsonl"):
+        reason = "it needs --out FILE.jsonl" if out is None else "a .csv file has no column for a curve: use .jsonl"
+        fail(f"Invalid value for --keep-curves: {reason}")
     plot_file = checked_plot(plot_file)
     merged: dict = {}
     if shard is not None:
@@ -683,9 +712,10 @@ def sweep_command(
     total = len(points) * len(seed_list)
     with results_file or contextlib.nullcontext(), progress.display(mode, stderr) as display:
         bar = display.add_task("sweep", total=total, status="runs")
+        varying = report.varying_axes([point.to_dict() for point in points])
 
-        def on_phase(phase: str) -> None:
-            display.update(bar, description=f"sweep ({phase})")
+        def on_phase(phase: str, point: config.Experiment) -> None:
+            display.update(bar, description=f"sweep: {report.setting_label(point.to_dict(), varying)} ({phase})")
 
         try:
             outcome = sweep.run(
@@ -696,6 +726,7 @@ def sweep_command(
                 on_runs=lambda n: display.advance(bar, n),
                 on_phase=on_phase,
                 workers=workers,
+                keep_curves=keep_curves,
             )
         except ResultsWriteError as error:
             fail(str(error), code=1)
@@ -711,11 +742,17 @@ def sweep_command(
 
     summary = rows.aggregate(outcome.rows)
     if plot_file is not None and not outcome.curves:
-        print(f"Nothing was trained now, so {plot_file} was not written.", file=sys.stderr)
+        print(
+            f"Nothing was trained now and no curves were kept (sweep --keep-curves), so {plot_file} was not written.",
+            file=sys.stderr,
+        )
     elif plot_file is not None:
         varying = report.varying_axes([point.to_dict() for point, _ in outcome.curves])
         curves = {report.setting_label(point.to_dict(), varying): curve for point, curve in outcome.curves}
-        save_plot(plot_file, curves, f"sweep of {total} runs: median loss over seeds, runs trained now")
+        drawn = (
+            f"{len(outcome.curves)} of {len(points)} settings" if len(outcome.curves) < len(points) else "every setting"
+        )
+        save_plot(plot_file, curves, f"sweep of {total} runs: median loss over seeds, {drawn}")
     if as_json:
         extra = {"trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None}
         print_json(
@@ -736,10 +773,21 @@ VANISHING_LENGTH = 20  # long enough for the gradients to part ways
 @app.command("explain", cls=Command)
 def explain_command(
     topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed or vanishing")],
-    length: Length = None,
-    neurons: Neurons = None,
-    epochs: Epochs = None,
-    seed: Seed = None,
+    length: Annotated[
+        int | None,
+        setting_option(
+            "length",
+            help_text=f"Steps in the sequence (default 5 for timedistributed, {VANISHING_LENGTH} for vanishing).",
+        ),
+    ] = None,
+    neurons: Annotated[
+        int | None, setting_option("neurons", help_text="Units of each network (default the length).")
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        setting_option("epochs", help_text="Training epochs of each network (default 1000, many-to-many's)."),
+    ] = None,
+    seed: Annotated[int | None, setting_option("seed", help_text="Seed of the initial weights (default 0).")] = None,
     plot_file: Annotated[
         Path | None,
         typer.Option(
@@ -750,8 +798,10 @@ def explain_command(
 ):
     """Answer a question about the architectures by computing it: timedistributed or vanishing.
 
-    vanishing: how the last output's gradient fades with the lag, for SimpleRNN, GRU and LSTM (length 20 by default).
-    """
+    timedistributed: trains many-to-many once and runs its weights through TimeDistributed(Dense) and a plain Dense, to show they are the same layer (same parameters, same outputs).
+
+    vanishing: trains a SimpleRNN, a GRU and an LSTM many-to-many and measures how the last output's gradient fades with the lag, before and after training.
+    """  # noqa: W505 - Typer keeps a paragraph's line breaks, so each is one line
     topic = topic.lower()
     if topic not in EXPLAIN_TOPICS:
         fail(f"Invalid value for TOPIC: {config.shown(topic)} (must be one of {', '.join(EXPLAIN_TOPICS)})")

@@ -9,7 +9,14 @@ process), `compiling` and `training`.
 """
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 MODES = ("auto", "lines", "none")
 
@@ -64,6 +71,8 @@ def display(mode: str, console: Console) -> Progress | Lines:
         MofNCompleteColumn(),
         TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
         disable=mode == "none" or not console.is_terminal,

@@ -232,4 +232,11 @@ def checked_run_row(row) -> dict:
         raise ValueError(
             f"a prediction is not a number: {next(p for p in row['predictions'] if type(p) not in NUMBER_TYPES and p is not None)!r}"
         )
+    history = row.get("loss_history")  # kept by sweep --keep-curves
+    if history is not None and (
+        type(history) is not list
+        or len(history) > row["epochs"]
+        or not all(type(v) in NUMBER_TYPES or v is None for v in history)
+    ):
+        raise ValueError("loss_history is not a list of numbers, one per epoch")
     return row

@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import invoke, lstm_echo
 
-from lstm_echo import architectures, rows
+from lstm_echo import architectures, plot, rows
 from lstm_echo.rows import SETTING_COLUMNS
 
 SMALL = ["sweep", "m2o", "--length", "3,4", "--epochs", "5,10", "--seeds", "0-1", "-q"]
@@ -180,3 +180,32 @@ def test_workers_train_the_same_runs_as_one_process(tmp_path):
 def test_a_bad_worker_count_is_one_line(no_training, value):
     result = invoke("sweep", "m2m", "--workers", value)
     assert result.exit_code == 2 and "--workers" in result.stderr and repr(value) in result.stderr
+
+
+def test_kept_curves_let_a_resumed_sweep_draw_every_setting(tmp_path, monkeypatch):
+    out = tmp_path / "runs.jsonl"
+    first = ["sweep", "m2m", "--length", "3,4", "--epochs", "4", "--seeds", "2", "-q", "--out", out, "--keep-curves"]
+    assert invoke(*first).exit_code == 0
+    recorded = [json.loads(line) for line in out.read_text().splitlines()]
+    trained = json.loads(invoke("run", "m2m", "--length", "3", "--epochs", "4", "--json").stdout)["runs"][0]
+    assert recorded[0]["loss_history"] == trained["loss_history"]  # seed 0 at length 3, as a run gives it
+    drawn = {}
+    monkeypatch.setattr(plot, "save", lambda path, curves, *rest: drawn.update(curves))
+    resumed = invoke(*first[:3], "3,4,5", *first[4:], "--plot", tmp_path / "loss.png")
+    assert resumed.exit_code == 0 and list(drawn) == [
+        "length 3, neurons 3",
+        "length 4, neurons 4",
+        "length 5, neurons 5",
+    ]
+    csv_out = invoke(*first[:-3], "--out", tmp_path / "runs.csv", "--keep-curves")
+    assert csv_out.exit_code == 2 and "--keep-curves" in csv_out.stderr and not (tmp_path / "runs.csv").exists()
+
+
+def test_a_kept_curve_is_checked_like_the_rest_of_a_row(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    invoke("sweep", "m2m", "--length", "3", "--epochs", "4", "-q", "--out", out, "--keep-curves")
+    row = json.loads(out.read_text())
+    for bad in (["x"], [0.1] * 5, "0.1"):  # a word, more epochs than the run had, not a list
+        out.write_text(json.dumps({**row, "loss_history": bad}) + "\n")
+        result = invoke("report", out)
+        assert result.exit_code == 2 and "loss_history" in result.stderr
