@@ -286,6 +286,12 @@ PerSeed = Annotated[bool, typer.Option("--per-seed", help="With --seeds: a row p
 RequireEcho = Annotated[
     bool, typer.Option("--require-echo", help="Exit 3 unless the run (every seed) learns its task.")
 ]
+NoHint = Annotated[
+    bool,
+    typer.Option(
+        "--no-hint", help="After a miss, skip the hint's tries (retraining this seed with one change at a time)."
+    ),
+]
 Plot = Annotated[
     Path | None,
     typer.Option(
@@ -477,6 +483,7 @@ def run(
     settings: SettingOptions = NO_OPTIONS,
     per_seed: PerSeed = False,
     require_echo: RequireEcho = False,
+    no_hint: NoHint = False,
     config_file: ConfigFile = None,
     plot_file: Plot = None,
     save_model: SaveModel = None,
@@ -509,7 +516,7 @@ def run(
 
     trained_seconds = wall_seconds()
     hint = None
-    if not seed_list and not as_json and not results[0].verdict.learned:
+    if not seed_list and not as_json and not no_hint and not results[0].verdict.learned:
         with progress.display(mode, stderr) as display:
             hint = hints.check(
                 results[0], lambda e, option: runner.run(e, **training_reporter(display, f"hint: trying {option}", e))
@@ -770,6 +777,7 @@ EXPLAIN_TOPICS = ("timedistributed", "vanishing")
 VANISHING_LENGTH = 20  # long enough for the gradients to part ways
 
 
+# Typer keeps the line breaks of a help paragraph after the first: each of those is one line here.
 @app.command("explain", cls=Command)
 def explain_command(
     topic: Annotated[str, typer.Argument(metavar="TOPIC", help="timedistributed or vanishing")],
@@ -801,7 +809,7 @@ def explain_command(
     timedistributed: trains many-to-many once and runs its weights through TimeDistributed(Dense) and a plain Dense, to show they are the same layer (same parameters, same outputs).
 
     vanishing: trains a SimpleRNN, a GRU and an LSTM many-to-many and measures how the last output's gradient fades with the lag, before and after training.
-    """  # noqa: W505 - Typer keeps a paragraph's line breaks, so each is one line
+    """
     topic = topic.lower()
     if topic not in EXPLAIN_TOPICS:
         fail(f"Invalid value for TOPIC: {config.shown(topic)} (must be one of {', '.join(EXPLAIN_TOPICS)})")

@@ -358,7 +358,7 @@ def seeds_table(run_rows: list[dict]) -> Group:
             loss_text(row["final_loss"]),
             rate_text(row["test"]["echo_rate"]) if row["test"] else f"{row['steps_correct']}/{row['steps']}",
             "-" if row["max_error"] is None else f"{row['max_error']:.4f}",
-            str(row["worst_step"]),
+            "-" if row["worst_step"] is None else str(row["worst_step"]),
             Text("✓ yes", style="green") if row["learned"] else Text("✗ no", style="red"),
         )
     return Group(Text("Per seed", style="bold"), table)

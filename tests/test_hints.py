@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from conftest import invoke
 
-from lstm_echo import config, hints
+from lstm_echo import config, hints, runner
 from lstm_echo.verdict import Verdict
 
 
@@ -53,3 +53,11 @@ def test_tries_stop_at_the_budget(monkeypatch):
     hint = hints.check(missed, train)
     assert trained == ["--epochs 20"]  # --epochs 40 would pass the budget
     assert [t.option for t in hint.untried][:1] == ["--epochs 40"] and hint.found is None
+
+
+def test_no_hint_trains_once(monkeypatch):
+    trained = []
+    real = runner.run_seeds
+    monkeypatch.setattr(runner, "run_seeds", lambda e, seeds, **kw: trained.append(e) or real(e, seeds, **kw))
+    shown = invoke("run", "m2m", "--epochs", "3", "--no-hint").stdout
+    assert "did not echo" in shown and "hint" not in shown and len(trained) == 1
