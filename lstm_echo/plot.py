@@ -15,7 +15,7 @@ from lstm_echo.config import InputError
 BARS = "▁▂▃▄▅▆▇█"
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}  # the file's extension decides
 HEATMAP_COLUMNS = 3  # panels to a row of the inspect picture: a slide's shape rather than a strip
-TITLE_WIDTH = 90  # characters of a 10-point title that fit an 8-inch figure; longer ones wrap
+TITLE_WIDTH = 100  # characters of a 10-point title that fit an 8-inch figure; longer ones wrap
 
 
 def sparkline(history, width: int = 40) -> str:

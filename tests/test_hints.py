@@ -28,15 +28,20 @@ def test_the_hint_names_a_change_that_learns_and_it_does(args, found, word):
     assert alone["learned"]
 
 
-def test_a_loss_that_rose_is_said_and_stopping_earlier_is_tried():
-    # This stateful run's loss is lowest near epoch 20 and then climbs.
-    args = ["stateful", "--task", "delay:1", "--sequences", "50", "--length", "10", "--epochs", "100"]
-    shown = invoke("run", *args).stdout.replace("\n", " ")
-    assert "the loss rose: lowest at epoch" in shown
-    lowest = int(shown.partition("lowest at epoch ")[2].split()[0])
+def test_a_loss_that_rose_is_said_and_stopping_earlier_is_tried(monkeypatch):
+    # At this large step one-to-one's loss is lowest near the end and then jumps back up.
+    args = ["o2o", "--lr", "0.5", "--seed", "4", "--epochs", "300"]
     history = json.loads(invoke("run", *args, "--json").stdout)["runs"][0]["loss_history"]
-    assert lowest == history.index(min(history)) + 1 and history[-1] > 2 * min(history)
-    assert f"hint, tried on this seed: --epochs {lowest}:" in shown
+    lowest = history.index(min(history)) + 1
+    assert lowest < 300 and history[-1] > 2 * min(history)
+    shown = invoke("run", *args).stdout.replace("\n", " ")
+    assert f"the loss rose: lowest at epoch {lowest}" in shown
+    assert f"hint, tried on this seed: --epochs {lowest}: echoed" in shown
+    alone = json.loads(invoke("run", *args[:-1], str(lowest), "--json").stdout)["runs"][0]
+    assert alone["learned"] and alone["loss_history"] == history[:lowest]  # the first epochs of the longer run
+    monkeypatch.setattr(hints, "MAX_TRIED_WORK", 0)
+    shown = invoke("run", *args).stdout.replace("\n", " ")
+    assert f"next, not tried here (over the hints' training budget): --epochs {lowest}" in shown
 
 
 def test_tries_stop_at_the_budget(monkeypatch):
@@ -58,6 +63,6 @@ def test_tries_stop_at_the_budget(monkeypatch):
 def test_no_hint_trains_once(monkeypatch):
     trained = []
     real = runner.run_seeds
-    monkeypatch.setattr(runner, "run_seeds", lambda e, seeds, **kw: trained.append(e) or real(e, seeds, **kw))
+    monkeypatch.setattr(runner, "run_seeds", lambda e, *args, **kw: trained.append(e) or real(e, *args, **kw))
     shown = invoke("run", "m2m", "--epochs", "3", "--no-hint").stdout
     assert "did not echo" in shown and "hint" not in shown and len(trained) == 1
