@@ -19,7 +19,7 @@ def invoke(*args):
 
 
 def test_run_shows_summary_predictions_and_verdict():
-    result = invoke("run", "m2m", "--length", "4", "--epochs", "20")
+    result = invoke("run", "m2m", "--length", "4", "--epochs", "20", "--no-hint")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.index("time_distributed") < out.index("Predictions") < out.index("steps within 0.05 of the target")

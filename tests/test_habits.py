@@ -99,3 +99,20 @@ def test_one_row_layout_everywhere(tmp_path):
     assert {k: v for k, v in filed.items() if k != "seconds"} == {
         k: v for k, v in sweep["runs"][0].items() if k != "seconds"
     }
+
+
+def test_a_pipe_gets_each_sentence_on_one_line(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    result = invoke("run", "m2m", "--epochs", "3")
+    line = next(line for line in result.stdout.splitlines() if line.startswith("hint"))
+    assert len(line) > 120 and line.endswith("shows how often this setting learns")  # not cut at 120 columns
+
+
+def test_help_shows_no_typer_artefacts():
+    for command in ("run", "compare", "predict", "report", "merge", "explain"):
+        help_text = invoke(command, "-h", env={"COLUMNS": "120"}).stdout
+        usage = next(line for line in help_text.splitlines() if "Usage:" in line)
+        assert "{" not in usage and "[[" not in usage and "...]..." not in usage, usage
+        assert "<str>" not in help_text
+    explain = invoke("explain", "-h", env={"COLUMNS": "200"}).stdout
+    assert "20 for vanishing" in explain and "--sequences" not in explain

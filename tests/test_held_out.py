@@ -142,7 +142,7 @@ def test_the_tutorial_run_has_no_test_figures():
 
 
 def test_the_report_shows_train_and_test_side_by_side():
-    result = invoke("run", "o2o", *SMALL)
+    result = invoke("run", "o2o", *SMALL, "--no-hint")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "held-out sequences" in out and "test (held out)" in out and "train" in out
