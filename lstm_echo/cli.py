@@ -505,7 +505,7 @@ def run(
         show(report.model_summary(report.settings_title(experiment, seed_list), layer_table, data))
 
     with progress.display(mode, stderr) as display:
-        callbacks = training_reporter(display, "", experiment)
+        callbacks = {**training_reporter(display, "", experiment), "test_curve": plot_file is not None}
         if seed_list:
             results = runner.run_seeds(experiment, seed_list, **callbacks)
         else:
@@ -590,7 +590,10 @@ def compare(
 
     with progress.display(mode, stderr) as display:
         outcomes = [
-            runner.run_seeds(e, seed_list, **training_reporter(display, e.architecture, e)) for e in experiments
+            runner.run_seeds(
+                e, seed_list, **training_reporter(display, e.architecture, e), test_curve=plot_file is not None
+            )
+            for e in experiments
         ]
     e = experiments[0]
     title = report.compare_title(e, seed_list, every=len(chosen) == len(architectures.REGISTRY))

@@ -111,12 +111,16 @@ def layer_rows(layers) -> list[dict]:
     return rows
 
 
-def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_phase=None) -> list[RunResult]:
+def run_seeds(
+    experiment: Experiment, seeds: list[int], on_progress=None, on_phase=None, test_curve: bool = False
+) -> list[RunResult]:
     """Train one model per seed, all together in one compiled program; one result per seed.
 
     Model k starts from seed k's initial weights and shuffles with seed k's
     generator, so its result is the one a lone run of seed k gives.
     `on_phase` hears "starting TensorFlow", "compiling" and "training" as they begin.
+    `test_curve`: measure the held-out loss as training goes (a forward pass over the held-out
+    set after every chunk of epochs), for a picture.
     """
     on_phase = on_phase or (lambda phase: None)
     started = time.perf_counter()
@@ -147,7 +151,7 @@ def run_seeds(experiment: Experiment, seeds: list[int], on_progress=None, on_pha
         on_compiled=lambda: on_phase("training"),
         sequence_steps=arch.samples(experiment.length),
         x_test=x_test,
-        y_test=y_test,
+        y_test=y_test if test_curve else None,
     )
     rows = layer_rows(layers)
     timings = {
@@ -205,9 +209,9 @@ def best(results: list[RunResult]) -> RunResult:
     return max(results, key=score)
 
 
-def run(experiment: Experiment, on_progress=None, on_phase=None) -> RunResult:
+def run(experiment: Experiment, on_progress=None, on_phase=None, test_curve: bool = False) -> RunResult:
     """Train the one seed of `experiment`; raise TrainingDiverged if its loss blows up."""
-    (result,) = run_seeds(experiment, [experiment.seed], on_progress, on_phase)
+    (result,) = run_seeds(experiment, [experiment.seed], on_progress, on_phase, test_curve)
     history = np.asarray(result.loss_history)
     if not np.isfinite(history).all():
         epoch = int(np.argmin(np.isfinite(history)))
