@@ -259,7 +259,7 @@ def test_nonsense_widths_are_ignored(columns):
 @pytest.mark.parametrize("columns", ["40", "60", "80"])
 def test_narrow_tables_hide_no_number(columns):
     env = {**os.environ, "COLUMNS": columns}
-    run = lstm_echo("run", "m2m", "--epochs", "3", env=env)
+    run = lstm_echo("run", "m2m", "--epochs", "3", "--no-hint", env=env)
     assert run.returncode == 0 and "…" not in run.stdout
     compare = lstm_echo("compare", "--epochs", "3", env=env)
     assert compare.returncode == 0 and "…" not in compare.stdout

@@ -90,7 +90,7 @@ def test_the_extension_chooses_the_format(tmp_path):
     signatures = {"png": PNG_SIGNATURE[:4], "svg": b"<?xml", "pdf": b"%PDF"}
     for extension, signature in signatures.items():
         out = tmp_path / f"loss.{extension.upper() if extension == 'pdf' else extension}"
-        result = CliRunner().invoke(app, ["run", "m2m", "--epochs", "5", "--plot", str(out), "-q"])
+        result = CliRunner().invoke(app, ["run", "m2m", "--epochs", "5", "--plot", str(out), "-q", "--no-hint"])
         assert result.exit_code == 0, result.output
         assert out.read_bytes().startswith(signature) and f"Saved the picture to {out}" in result.stderr
     refused = CliRunner().invoke(app, ["run", "m2m", "--plot", str(tmp_path / "loss.jpg")])
