@@ -46,6 +46,7 @@ from lstm_echo import (
     saved_model,
     shards,
     sweep,
+    sweep_plan,
 )
 from lstm_echo import seeds as seeds_module
 from lstm_echo.layers import CELLS
@@ -56,6 +57,7 @@ STARTED = time.perf_counter()
 # BadParameter derives from the usage error class that Typer's parser raises for
 # every bad command line (whether Typer bundles click or depends on it).
 UsageError = cast(type[typer.BadParameter], typer.BadParameter.__base__)
+INCOMPLETE = 3  # merge and status: a sharded sweep's plan holds runs no file has
 NOT_ECHOED = 3
 INTERRUPTED = 130
 
@@ -136,6 +138,8 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
         self, args=None, prog_name=None, complete_var=None, standalone_mode=True, windows_expand_args=True, **extra
     ):
         args = sys.argv[1:] if args is None else list(args)
+        INVOKED.clear()
+        INVOKED.extend(map(str, args))  # a sharded sweep records its command in its plan
         try:
             # Bare `lstm-echo` asks what the tool does: the help, and no error.
             code = super().main(args or ["--help"], prog_name, complete_var, False, windows_expand_args, **extra)
@@ -159,6 +163,7 @@ app = typer.Typer(
 )
 
 MIN_WIDTH, MAX_WIDTH = 40, 1000
+INVOKED: list[str] = []  # the arguments of the command being run
 
 
 def usable_columns() -> bool:
@@ -693,6 +698,7 @@ def sweep_command(
     origins = {name: str(config_file) for name in axes if name not in options}
     axes.update(options)
     seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
+    plan_axes = dict(axes)
     points = grid.points(axes, len(seed_list), origins)
     workers = worker_processes(workers, points)
     for point in points:
@@ -716,6 +722,7 @@ def sweep_command(
             merged = results_file.peek()  # runs already merged are not trained again
             out = shards.shard_path(results_file.path, shard)
             shards.make_folder(out)
+            sweep_plan.settle(results_file.path, sweep_plan.Plan(shard.count, seed_list, plan_axes, list(INVOKED)))
             results_file = ResultsFile(out)
     recorded = {**merged, **(results_file.open() if results_file else {})}  # the last check: it may create the file
 
@@ -1092,7 +1099,9 @@ def merge_command(
     ],
     as_json: Json = False,
 ):
-    """Merge results files (a sweep's shards, say) into one: whole or not at all, each run once."""
+    """Merge results files (a sweep's shards, say) into one: whole or not at all, each run once; with the plan
+    a sharded sweep leaves beside its shards, say which shards are missing runs (exit 3)."""
+    found = sweep_plan.find(files)  # a plan that is not one is refused before anything is written
     merged = merge.merge(files, into)
     for run in merged.conflicts[:CONFLICTS_SHOWN]:
         settings = ", ".join(f"{name} {value}" for name, value in zip(rows.SETTING_COLUMNS, run) if value is not None)
@@ -1101,17 +1110,73 @@ def merge_command(
     if len(merged.versions) > 1:
         made = "; ".join(f"lstm-echo {a}, TensorFlow {b}, Keras {c}" for a, b, c in sorted(merged.versions))
         print(f"Warning: the runs were made by different versions: {made}", file=sys.stderr)
+    plan = found[1] if found else None
+    gaps = sweep_plan.missing(plan, lambda key: merge.digest(key) in merged.keys) if plan else {}
     if as_json:
         conflicts = [
             {**dict(zip(rows.SETTING_COLUMNS, run)), "differing": merged.differing.get(run, [])}
             for run in merged.conflicts
         ]
-        print_json({"into": str(into), "runs": merged.runs, "duplicates": merged.duplicates, "conflicts": conflicts})
-        return
+        document = {"into": str(into), "runs": merged.runs, "duplicates": merged.duplicates, "conflicts": conflicts}
+        if plan:
+            document["missing"] = [{"shard": k, "runs": len(keys)} for k, keys in gaps.items()]
+        print_json(document)
+    else:
+        print(
+            f"{into}: {report.plural(merged.runs, 'run')} from {report.plural(len(files), 'file')}; "
+            f"{merged.duplicates} duplicates dropped, {len(merged.conflicts)} conflicts (the first kept)"
+        )
+    if plan and gaps:
+        say_missing(plan, gaps)
+        raise typer.Exit(INCOMPLETE)
+
+
+def say_missing(plan: sweep_plan.Plan, gaps: dict[int, list[tuple]]) -> None:
+    """On stderr: which shards miss how many runs, and the commands that re-run them."""
+    runs = sum(map(len, gaps.values()))
+    verb = "misses" if len(gaps) == 1 else "miss"
     print(
-        f"{into}: {report.plural(merged.runs, 'run')} from {report.plural(len(files), 'file')}; "
-        f"{merged.duplicates} duplicates dropped, {len(merged.conflicts)} conflicts (the first kept)"
+        f"Incomplete: {report.plural(len(gaps), 'shard')} of {plan.shards} {verb} {report.plural(runs, 'run')} "
+        f"(shard {','.join(map(str, gaps))}). Re-run, then merge again:",
+        file=sys.stderr,
     )
+    for line in plan.rerun_lines(list(gaps)):
+        print(f"  {line}", file=sys.stderr)
+
+
+@app.command("status", cls=Command)
+def status_command(
+    out: Annotated[Path, typer.Argument(metavar="FILE", help="The --out of a sharded sweep (runs.jsonl).")],
+    as_json: Json = False,
+):
+    """Per shard of a sharded sweep: runs planned, recorded and missing, from its plan and files (exit 3: some missing)."""
+    path = sweep_plan.path_for(out)
+    if not path.exists():
+        fail(f"Invalid value for FILE: {config.shown(str(out))} (no {path}: was it swept with --shard K/N --out FILE?)")
+    plan = sweep_plan.read(path)
+    recorded: set[tuple] = set()
+    files = [out] if out.exists() else []
+    files += sorted(path.parent.glob(f"*-of-{plan.shards}{out.suffix}"))
+    for file in files:
+        recorded |= ResultsFile(file, "FILE").peek().keys()
+    planned = plan.shard_keys()
+    gaps = sweep_plan.missing(plan, recorded.__contains__)
+    table = [
+        {
+            "shard": k,
+            "planned": len(keys),
+            "recorded": len(keys) - len(gaps.get(k, [])),
+            "missing": len(gaps.get(k, [])),
+        }
+        for k, keys in enumerate(planned)
+    ]
+    if as_json:
+        print_json({"plan": str(path), "files": [str(f) for f in files], "shards": table})
+    else:
+        show(report.status_table(table, plan.shards, len(files)))
+    if gaps:
+        say_missing(plan, gaps)
+        raise typer.Exit(INCOMPLETE)
 
 
 CONFLICTS_SHOWN = 10  # on stderr; --json lists them all

@@ -31,6 +31,7 @@ class Merged:
     duplicates: int = 0
     conflicts: list[tuple] = field(default_factory=list)  # keys whose results differ between files
     differing: dict[tuple, list[str]] = field(default_factory=dict)  # a conflict's fields that differ
+    keys: set[bytes] = field(default_factory=set)  # the digest of every run's key in the merged file
     versions: set[tuple] = field(default_factory=set)  # (lstm_echo, tensorflow, keras) seen
 
 
@@ -93,6 +94,7 @@ def write(temporary: str, target: ResultsFile, readers: list[ResultsFile], merge
             finally:
                 os.close(descriptor)
     merged.runs = len(kept)
+    merged.keys = set(kept)
 
 
 def flat(row: dict) -> dict:

@@ -621,6 +621,28 @@ def report_plot_title(described: dict[str, list], runs: int, files: int) -> str:
     return f"{', '.join(parts)}: {plural(runs, 'run')} from {plural(files, 'file')}"
 
 
+def status_table(table: list[dict], shards: int, files: int) -> Group:
+    """The shards that miss runs (all of them when few), and the totals."""
+    planned, missing = sum(r["planned"] for r in table), sum(r["missing"] for r in table)
+    head = Text(
+        f"{shards} shards, {planned:,} runs planned, {planned - missing:,} recorded in {plural(files, 'file')}, "
+        f"{missing:,} missing",
+        style="bold",
+    )
+    shown = [r for r in table if r["missing"]] if len(table) > 20 else table
+    if not shown:
+        return Group(head)
+    out = Table(box=box.SIMPLE_HEAD)
+    for column in ("Shard", "Planned", "Recorded", "Missing"):
+        out.add_column(column, justify="right")
+    for row in shown:
+        style = "red" if row["missing"] else ""
+        out.add_row(
+            str(row["shard"]), f"{row['planned']:,}", f"{row['recorded']:,}", Text(f"{row['missing']:,}", style=style)
+        )
+    return Group(head, out)
+
+
 def plan_table(plan: list[dict]) -> Group:
     table = Table(box=box.SIMPLE_HEAD)
     for column in ("Shard", "Settings", "Runs", "Programs", "Share of work"):
