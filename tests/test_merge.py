@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import invoke, lstm_echo
+from conftest import invoke
 
 GRID = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", "-q"]
 
@@ -12,7 +12,7 @@ GRID = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", 
 def shard_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("shards")
     for k in (0, 1):
-        assert lstm_echo(*GRID, "--shard", f"{k}/2", "--out", folder / "runs.jsonl").returncode == 0
+        assert invoke(*GRID, "--shard", f"{k}/2", "--out", folder / "runs.jsonl").exit_code == 0
     return [folder / "runs.d" / f"{k}-of-2.jsonl" for k in (0, 1)]
 
 

@@ -81,3 +81,15 @@ def test_status_and_a_checked_merge_need_no_tensorflow(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["3", "3", "False"]
+
+
+def test_a_shard_cut_short_is_named_like_a_missing_one(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    for k in range(4):
+        assert invoke(*GRID, "--shard", f"{k}/4", "--out", out).exit_code == 0
+    shard = tmp_path / "runs.d" / "2-of-4.jsonl"
+    whole = shard.read_bytes()
+    shard.write_bytes(whole[: whole.rindex(b"\n", 0, len(whole) - 1) + 20])  # a task killed mid-line
+    merged = invoke("merge", *sorted((tmp_path / "runs.d").glob("*.jsonl")), "--into", out)
+    assert merged.exit_code == 3 and "Incomplete: 1 shard of 4 misses 1 run (shard 2)" in merged.stderr
+    assert len(out.read_text().splitlines()) == 7
