@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ class Merged:
     duplicates: int = 0
     conflicts: list[tuple] = field(default_factory=list)  # keys whose results differ between files
     differing: dict[tuple, list[str]] = field(default_factory=dict)  # a conflict's fields that differ
-    keys: set[bytes] = field(default_factory=set)  # the digest of every run's key in the merged file
+    keys: Collection[bytes] = ()  # the digest of every run's key in the merged file
     versions: set[tuple] = field(default_factory=set)  # (lstm_echo, tensorflow, keras) seen
 
 
@@ -94,7 +95,7 @@ def write(temporary: str, target: ResultsFile, readers: list[ResultsFile], merge
             finally:
                 os.close(descriptor)
     merged.runs = len(kept)
-    merged.keys = set(kept)
+    merged.keys = kept.keys()  # a view: a million runs are not copied
 
 
 def flat(row: dict) -> dict:

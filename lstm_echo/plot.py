@@ -49,9 +49,8 @@ def check(path: Path) -> Path:
             raise InputError(f"Invalid value for --plot: {shown} (exists and is not a regular file)")
     except OSError as error:
         raise InputError(f"Invalid value for --plot: {shown} ({error.strerror or error})") from None
-    atomic.probe(
-        path, "--plot", path.suffix
-    )  # written beside its final name and renamed: the folder must take a new file
+    # Written beside its final name and renamed: the folder must take a new file.
+    atomic.probe(path, "--plot", path.suffix)
     return path
 
 
@@ -206,11 +205,13 @@ def save(
             bottom, *rest = sorted(lowest)
             if bottom < BELOW * rest[0]:
                 floor = rest[0] / 10
+        many = len(drawn) > 10  # a big sweep's settings: thin, see-through lines and no legend
         for k, (labels, history) in enumerate(drawn):
             label = " = ".join(labels)
             if floor is not None and lowest[k] < floor:
                 label += f" (falls to {lowest[k]:.2g}, below the axis)"
-            axes.plot(epochs[: len(history)], history, label=label, color=f"C{k % 10}")
+            width, alpha = (0.8, 0.6) if many else (1.5, 1.0)
+            axes.plot(epochs[: len(history)], history, label=label, color=f"C{k % 10}", linewidth=width, alpha=alpha)
             if labels[0] in tests:
                 axes.plot(*tests[labels[0]], color=f"C{k % 10}", linestyle="--", linewidth=1.0)
         if floor is not None:
