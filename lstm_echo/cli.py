@@ -1111,7 +1111,7 @@ def merge_command(
         made = "; ".join(f"lstm-echo {a}, TensorFlow {b}, Keras {c}" for a, b, c in sorted(merged.versions))
         print(f"Warning: the runs were made by different versions: {made}", file=sys.stderr)
     plan = found[1] if found else None
-    gaps = sweep_plan.missing(plan, lambda key: merge.digest(key) in merged.keys) if plan else {}
+    gaps = sweep_plan.missing(plan.shard_keys(), lambda key: merge.digest(key) in merged.keys) if plan else {}
     if as_json:
         conflicts = [
             {**dict(zip(rows.SETTING_COLUMNS, run)), "differing": merged.differing.get(run, [])}
@@ -1160,7 +1160,7 @@ def status_command(
     for file in files:
         recorded |= ResultsFile(file, "FILE").peek().keys()
     planned = plan.shard_keys()
-    gaps = sweep_plan.missing(plan, recorded.__contains__)
+    gaps = sweep_plan.missing(planned, recorded.__contains__)
     table = [
         {
             "shard": k,

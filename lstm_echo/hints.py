@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from lstm_echo import architectures, config
+from lstm_echo import architectures, config, runner
 from lstm_echo.config import Experiment, InputError
+from lstm_echo.params import total_params
 from lstm_echo.runner import RunResult, TrainingDiverged
 from lstm_echo.verdict import Verdict
 
@@ -54,7 +55,7 @@ def work(e: Experiment) -> float:
     sequence evaluating every weight once."""
     samples = architectures.get(e.architecture).samples(e.length, e.sequences or 1)
     updates = -(-samples // e.batch_size)
-    weights = 4 * (2 + e.neurons) * e.neurons * e.layers + e.neurons + 1
+    weights = total_params(runner.network_layers(e))  # any cell and framing, as `params` counts them
     return float(e.epochs) * (updates * UPDATE_COST + (e.sequences or 1) * e.length * weights)
 
 

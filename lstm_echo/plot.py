@@ -11,6 +11,7 @@ import numpy as np
 
 from lstm_echo import atomic, config
 from lstm_echo.config import InputError
+from lstm_echo.seeds import share_interval
 
 BARS = "▁▂▃▄▅▆▇█"
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}  # the file's extension decides
@@ -58,8 +59,6 @@ def save_rates(path: Path, series: dict[str, list[tuple]], title: str, x_label: 
     """The share of runs that learned against a setting, one line per series of (value, learned, runs)
     points: a 95% interval on each share and its number of runs beside it; a numeric setting on a
     numeric axis."""
-    from lstm_echo.seeds import share_interval
-
     figure, axes = new_figure()
     numeric = all(
         isinstance(x, int | float) and not isinstance(x, bool) for points in series.values() for x, _, _ in points

@@ -73,10 +73,10 @@ class Plan:
         return lines
 
 
-def missing(plan: Plan, recorded) -> dict[int, list[tuple]]:
-    """Per shard with runs not `recorded(key)`, those runs' keys; empty when the sweep is complete."""
+def missing(shard_keys: list[list[tuple]], recorded) -> dict[int, list[tuple]]:
+    """Per shard (of `Plan.shard_keys`) with runs not `recorded(key)`, those runs' keys; empty when complete."""
     gaps = {}
-    for index, keys in enumerate(plan.shard_keys()):
+    for index, keys in enumerate(shard_keys):
         absent = [key for key in keys if not recorded(key)]
         if absent:
             gaps[index] = absent
@@ -117,8 +117,7 @@ def from_document(document, where: Path) -> Plan:
 
 
 def read(path: Path) -> Plan:
-    config.regular_file(path, str(path))
-    if path.stat().st_size > MAX_BYTES:
+    if config.regular_file(path, str(path)).st_size > MAX_BYTES:
         raise InputError(f"{path}: not a sweep plan of lstm-echo (larger than {MAX_BYTES // 2**20} MB)")
     try:
         with open(path, "rb") as handle:
