@@ -1102,7 +1102,7 @@ def merge_command(
     """Merge results files (a sweep's shards, say) into one: whole or not at all, each run once; with the plan
     a sharded sweep leaves beside its shards, say which shards are missing runs (exit 3)."""
     found = sweep_plan.find(files)  # a plan that is not one is refused before anything is written
-    merged = merge.merge(files, into)
+    merged = merge.merge(files, into, found[1].keys() if found else ())
     for run in merged.conflicts[:CONFLICTS_SHOWN]:
         settings = ", ".join(f"{name} {value}" for name, value in zip(rows.SETTING_COLUMNS, run) if value is not None)
         fields = ", ".join(merged.differing.get(run, [])) or "results"

@@ -24,6 +24,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO, NoReturn
 
 from lstm_echo import config
 from lstm_echo.config import Experiment, InputError
@@ -131,7 +132,7 @@ class ResultsFile:
         if target is not None and not stat.S_ISREG(target.st_mode):
             self.refuse("not a regular file" if not stat.S_ISDIR(target.st_mode) else "is a folder")
 
-    def refuse(self, reason: str):
+    def refuse(self, reason: str) -> NoReturn:
         raise InputError(f"Invalid value for {self.option}: {self.shown} ({reason})")
 
     def open(self) -> dict[tuple, dict]:
@@ -184,6 +185,10 @@ class ResultsFile:
 
     def rows(self, descriptor: int) -> Iterator[dict]:
         """Every whole line as a row, in order, one at a time; a file that is not ours is refused untouched."""
+        return (row for _, row in self.rows_at(descriptor))
+
+    def rows_at(self, descriptor: int) -> Iterator[tuple[int, dict]]:
+        """Every whole line as (where it starts, its row): `row_at` reads one back."""
         offset, number = 0, 0
         with open(os.dup(descriptor), "rb") as file:
             for number, raw in enumerate(file, start=1):
@@ -191,17 +196,27 @@ class ResultsFile:
                     self.check_torn(raw, rows_before=number - 1)
                     self.torn_from = offset
                     break
-                offset += len(raw)
-                try:
-                    line = raw.decode("utf-8")
-                    if self.format == ".csv" and number == 1:
-                        if line.rstrip("\r\n") != CSV_HEADER:
-                            raise ValueError("not lstm-echo's header")
-                        continue
-                    row = checked_run_row(json.loads(line)) if self.format == ".jsonl" else csv_row(line)
-                except (ValueError, RecursionError) as error:
-                    self.refuse(f"not a results file of lstm-echo: line {number}: {str(error)[:80]}")
-                yield row
+                start, offset = offset, offset + len(raw)
+                if self.format == ".csv" and number == 1:
+                    if raw.decode("utf-8", "replace").rstrip("\r\n") != CSV_HEADER:
+                        self.refuse("not a results file of lstm-echo: line 1: not lstm-echo's header")
+                    continue
+                yield start, self.parse(raw, f"line {number}")
+
+    def row_at(self, file: BinaryIO, offset: int) -> dict:
+        """The row of the line at `offset` of `file` (this file, opened for reading), checked again."""
+        file.seek(offset)
+        raw = file.readline()
+        if not raw.endswith(b"\n"):
+            self.refuse(f"not a results file of lstm-echo: it changed while being read (at byte {offset})")
+        return self.parse(raw, f"the line at byte {offset}")
+
+    def parse(self, raw: bytes, where: str) -> dict:
+        try:
+            line = raw.decode("utf-8")
+            return checked_run_row(json.loads(line)) if self.format == ".jsonl" else csv_row(line)
+        except (ValueError, RecursionError) as error:
+            self.refuse(f"not a results file of lstm-echo: {where}: {str(error)[:80]}")
 
     def check_torn(self, tail: bytes, rows_before: int) -> None:
         """A last line without its newline is ours if lines of ours came before it, or it starts as

@@ -54,6 +54,11 @@ class Plan:
         points = grid.points(self.axes, len(self.seeds))
         return shards.split(points, len(self.seeds), self.shards, runner.network_layers)
 
+    def keys(self) -> list[tuple]:
+        """The key of every run planned, in the grid's order, each point's seeds together."""
+        points = grid.points(self.axes, len(self.seeds))
+        return [experiment_key(replace(point, seed=seed)) for point in points for seed in self.seeds]
+
     def shard_keys(self) -> list[list[tuple]]:
         """Per shard, the key of every run it was planned to record."""
         return [

@@ -5,6 +5,10 @@ import json
 import pytest
 from conftest import invoke
 
+from lstm_echo import merge
+from lstm_echo.config import InputError
+from lstm_echo.results_file import ResultsFile, key
+
 GRID = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", "-q"]
 
 
@@ -30,6 +34,25 @@ def test_merging_shards_gives_every_run_once_and_again_changes_nothing(tmp_path,
     assert into.read_bytes() == first
     resumed = json.loads(invoke(*GRID, "--out", into, "--json").stdout)
     assert (resumed["trained"], resumed["skipped"]) == (0, 8)  # a sweep reads the merged file as its own
+
+
+def test_shards_are_merged_in_the_order_one_sweep_writes_them(tmp_path, shard_files):
+    single = tmp_path / "single.jsonl"
+    assert invoke(*GRID, "--out", single).exit_code == 0
+    into = tmp_path / "runs.jsonl"
+    assert invoke("merge", *shard_files, "--into", into).exit_code == 0
+    shard_order = [key(row) for path in shard_files for row in lines(path)]
+    merged_order = [key(row) for row in lines(into)]
+    assert merged_order == [key(row) for row in lines(single)] != shard_order
+
+
+def test_a_row_that_changed_between_reading_and_writing_is_refused(tmp_path, shard_files):
+    source = ResultsFile(shard_files[0], "FILES")
+    scanned = merge.scan([source], merge.Merged())
+    first, second = list(scanned.values())[:2]
+    swapped = merge.Kept(first.reader, second.offset, first.run, first.results)  # another row where it was
+    with pytest.raises(InputError, match="changed while being merged"):
+        merge.write(str(tmp_path / "out.jsonl"), ResultsFile(tmp_path / "out.jsonl", "--into"), [source], [swapped])
 
 
 def test_a_run_recorded_twice_with_other_results_is_a_conflict(tmp_path, shard_files):
