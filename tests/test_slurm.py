@@ -140,6 +140,14 @@ def test_the_shipped_job_array_names_a_cancelled_shard_and_its_resubmit_fills_it
     assert resubmit == ["sbatch", "--array=3", "sweep.sh"]
     assert run(resubmit, env, cwd=tmp_path).returncode == 0
     drained(env)
+    shard_0 = (tmp_path / "runs.d" / "0-of-4.jsonl").read_bytes()
+    assert run(["scontrol", "requeue", f"{array}_0"], env).returncode == 0  # as a node failure would
+    # Slurm holds a requeued job back (its BeginTime, about two minutes here): start it now instead
+    assert run(["scontrol", "update", f"JobId={array}_0", "StartTime=now"], env).returncode == 0
+    drained(env)
+    log_0 = (tmp_path / "logs" / f"lstm-echo-sweep-{array}_0.out").read_text()
+    assert "shard 0 of 4, attempt 1," in log_0 and "shard 0 of 4, attempt 2," in log_0, log_0  # appended
+    assert (tmp_path / "runs.d" / "0-of-4.jsonl").read_bytes() == shard_0  # complete: resumed, nothing added
     shards = sorted(str(p) for p in (tmp_path / "runs.d").glob("*-of-4.jsonl"))
     merged = run([sys.executable, "-m", "lstm_echo", "merge", *shards, "--into", "runs.jsonl"], env, cwd=tmp_path)
     assert merged.returncode == 0, merged.stderr

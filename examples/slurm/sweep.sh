@@ -20,6 +20,8 @@ GRID=(m2m,o2o --length 3,4 --epochs 20 --seeds 2)
 # shellcheck disable=SC1091
 . "${LSTM_ECHO_VENV:-${SLURM_SUBMIT_DIR:-.}/.venv}/bin/activate"
 
+# Slurm counts a task's requeues; with --open-mode=append each attempt adds to the same log.
+echo "shard $SLURM_ARRAY_TASK_ID of $SHARDS, attempt $((${SLURM_RESTART_COUNT:-0} + 1)), on $(hostname)"
 # Each task writes runs.d/K-of-N.jsonl and resumes it after a requeue; the first also writes the
 # plan (runs.d/plan.json) that merge and status check the shards against.
 lstm-echo sweep "${GRID[@]}" --quiet --shard "$SLURM_ARRAY_TASK_ID/$SHARDS" --out "$OUT"
