@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lstm_echo import compile_cache, traced_programs
+from lstm_echo import traced_programs
 from lstm_echo.budget import PROGRESS_UPDATES
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
@@ -211,7 +211,7 @@ def epoch_orders(
     return orders
 
 
-def compiled(settings: tuple, arguments) -> tuple[traced_programs.Program, str]:
+def compiled(settings: tuple, arguments) -> tuple[traced_programs.Program | traced_programs.Traced, str]:
     """The training program for `settings` (compiled_chunk's arguments) and these argument shapes,
     traced or loaded (`traced_programs`), then compiled or loaded from XLA's cache by one call
     that trains nothing; and whether the cache served it (`traced_programs.settle`)."""
@@ -262,19 +262,13 @@ def train(
     started = time.perf_counter()
     no_orders = tf.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), tf.int32)
     arguments = (weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
-    try:
-        run, cache = compiled(settings, arguments)
-    except Exception as error:
-        if compile_cache.active is None:
-            raise
-        # The cache only saves time: whatever failed in a program it served, this process now
-        # traces and compiles its programs itself, under names XLA has not seen.
-        reason = error.message if isinstance(error, tf.errors.OpError) else str(error) or type(error).__name__
-        compile_cache.notice(
-            f"a program from the compile cache in {compile_cache.active.folder} failed ({reason}); traced and compiled anew"
-        )
-        traced_programs.start_afresh()
-        run, cache = compiled(settings, arguments)
+    while True:
+        try:
+            run, cache = compiled(settings, arguments)
+            break
+        except Exception as error:
+            if not traced_programs.fall_back(error):
+                raise
     compile_seconds = time.perf_counter() - started
     if on_compiled is not None:
         on_compiled()

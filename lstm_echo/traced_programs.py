@@ -29,7 +29,11 @@ from lstm_echo.quiet_tf import tf
 # TensorFlow's own modules, imported once `quiet_tf` has started TensorFlow quietly.
 from google.protobuf.message import DecodeError
 from tensorflow.core.framework import attr_value_pb2, function_pb2
-from tensorflow.python.eager import context  # registering and calling a function by name has no public API
+
+try:  # registering and calling a function by name has no public API: a TensorFlow without it still trains
+    from tensorflow.python.eager import context
+except Exception:  # whatever a future TensorFlow does to a private module
+    context = None
 
 SOURCE = Path(__file__).parent
 
@@ -37,6 +41,10 @@ SOURCE = Path(__file__).parent
 # name) and no more reading from the cache: this process traces its programs itself.
 renamings = 0
 reading = True
+# Whether programs are called by name (and so kept between runs); once that failed, TensorFlow's own
+# tf.function is called instead, traced in this process.
+by_name = context is not None
+served = False  # whether the program last asked for came from the cache
 registered: dict[str, "Program"] = {}  # by name: the programs this process has registered
 
 
@@ -124,6 +132,19 @@ class Program:
         return tf.nest.pack_sequence_as(self.returns_like, self.context.call_function(self.name, flat, self.outputs))
 
 
+class Traced:
+    """The tf.function itself, traced in this process and kept nowhere: what runs once calling a
+    program by name has failed (a TensorFlow whose private API changed)."""
+
+    record = None
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, *arguments):
+        return self.function(*arguments)
+
+
 def cached(program_key: str) -> tuple[compile_cache.Record, function_pb2.FunctionDefLibrary] | None:
     """The cache's authenticated record of a program and its parsed graph, its XLA files staged for
     TensorFlow; None when it has none it can vouch for (then a one-line notice says why, and the program
@@ -142,9 +163,13 @@ def cached(program_key: str) -> tuple[compile_cache.Record, function_pb2.Functio
         return None
 
 
-def program(settings: tuple, function, arguments, returns_like) -> Program:
+def program(settings: tuple, function, arguments, returns_like) -> Program | Traced:
     """The program of tf.function `function` for `arguments`: registered already in this process,
-    loaded from the cache, or traced."""
+    loaded from the cache, or traced; `function` itself once calling by name has failed."""
+    global served
+    served = False
+    if not by_name:
+        return Traced(function)
     program_key = key(settings, arguments)
     name = f"lstm_echo_{program_key}" + (f"_r{renamings}" if renamings else "")
     if name not in registered:
@@ -156,14 +181,16 @@ def program(settings: tuple, function, arguments, returns_like) -> Program:
             # Saved under neutral names: TensorFlow's own depend on what the process traced before.
             record, library = None, renamed(trace(function, arguments), "program")
             graph = library.SerializeToString(deterministic=True)
+        served = record is not None
         registered[name] = Program(program_key, graph, library, name, returns_like, record)
+    served = registered[name].record is not None
     return registered[name]
 
 
-def settle(program: Program) -> str:
+def settle(program: Program | Traced) -> str:
     """After the program's first call: `hit` when the cache served it, `miss` when something was traced or
     compiled (and is now recorded), `off` without a cache. Later calls in this process: `hit`."""
-    if compile_cache.active is None:
+    if compile_cache.active is None or isinstance(program, Traced):
         return "off"
     if program.settled:
         return "hit"
@@ -183,3 +210,27 @@ def start_afresh() -> None:
     global renamings, reading
     renamings += 1
     reading = False
+
+
+def fall_back(error: Exception) -> bool:
+    """After building or first calling a program failed: take the next, plainer way (a program traced
+    here rather than one from the cache; then TensorFlow's own tf.function rather than a call by name)
+    and say so. False when none is left: the error is the program's own."""
+    global by_name
+    reason = error.message if isinstance(error, tf.errors.OpError) else str(error) or type(error).__name__
+    if served and compile_cache.active is not None:
+        # The cache only saves time: whatever failed in a program it served, this process now
+        # traces and compiles its programs itself, under names XLA has not seen.
+        compile_cache.notice(
+            f"a program from the compile cache in {compile_cache.active.folder} failed ({reason}); traced and compiled anew"
+        )
+        start_afresh()
+        return True
+    if by_name:
+        compile_cache.notice(
+            f"calling the training program by name failed in TensorFlow {tf.version.VERSION} ({reason[:200]}); "
+            "it is traced in each process instead, and not kept"
+        )
+        by_name = False
+        return True
+    return False

@@ -2,6 +2,7 @@
 
 import errno
 import itertools
+import types
 
 import numpy as np
 import pytest
@@ -126,3 +127,20 @@ def test_a_traced_program_that_cannot_be_saved_is_a_notice(cache, monkeypatch, c
         "the next run traces and compiles it again"
     )
     assert list(cache.iterdir()) == [] and list(compile_cache.active.staging.iterdir()) == []  # nothing left behind
+
+
+def test_a_tensorflow_without_the_call_by_name_trains_the_same_numbers(cache, monkeypatch, capsys):
+    expected = train(length=3)
+    assert expected.compile_cache == "miss"
+    monkeypatch.setattr(traced_programs, "context", types.SimpleNamespace())  # the private API gone
+    monkeypatch.setattr(traced_programs, "renamings", traced_programs.renamings + 1)  # not registered yet
+    monkeypatch.setattr(traced_programs, "reading", False)  # as after an upgrade: nothing cached for this version
+    capsys.readouterr()
+    fallen = train(length=3)
+    notice = capsys.readouterr().err
+    assert notice.startswith("Notice: calling the training program by name failed in TensorFlow ")
+    assert notice.count("\n") == 1 and "it is traced in each process instead" in notice
+    assert traced_programs.by_name is False and fallen.compile_cache == "off"
+    np.testing.assert_allclose(fallen.history, expected.history, rtol=1e-6)
+    np.testing.assert_allclose(fallen.predictions, expected.predictions, rtol=1e-6)
+    assert train(length=3).compile_cache == "off" and capsys.readouterr().err == ""  # said once
