@@ -2,7 +2,8 @@
 
 The layer specs, the parameter arithmetic, the initial weights, the Keras
 builder, the engine's states and the help all read this table. A new cell is
-one row here plus its step function in `network`.
+one row here plus its step function in `network.STEPS` (a test checks every
+row has one, and the engine's tests hold every row to Keras' own layer).
 
     cell    gate blocks            biases per block   states
     lstm    input, forget, cell, output   1           h, c

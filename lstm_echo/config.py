@@ -5,8 +5,8 @@ command line; each later source overrides the earlier. Every value is checked
 where it enters, so an error can name the file and key or the option.
 
     architecture = "many-to-many"   # or an alias: o2o, m2o, m2m, ...
-    task = "echo"                   # echo, reverse or delay:K
-    cell = "lstm"                   # lstm, gru or simple
+    task = "echo"                   # echo, reverse or delay:K (lstm_echo/tasks/)
+    cell = "lstm"                   # lstm, gru or simple (lstm_echo/cells.py)
     layers = 1                      # stacked recurrent layers
     length = 5                      # steps in the sequence
     neurons = 5                     # units per recurrent layer (default: length)
@@ -109,7 +109,7 @@ def cell_check(value):
 
 def task_check(value):
     if not isinstance(value, str):
-        return "must be a string: echo, reverse or delay:K"
+        return f"must be a string: {tasks.spellings()}"
     try:
         tasks.parse(value)
     except tasks.UnknownTask as error:
@@ -174,9 +174,9 @@ class Experiment:
         check=task_check,
         label="Task",
         default="echo",
-        help="echo, reverse, or delay:K (output the input of K steps before)",
+        help="; ".join(f"{kind.spelling}: {kind.help}" for kind in tasks.REGISTRY),
     )
-    cell: str = described(check=cell_check, label="Cell", default="lstm", help="Recurrent cell: lstm, gru or simple")
+    cell: str = described(check=cell_check, label="Cell", default="lstm", help="Recurrent cell: " + ", ".join(CELLS))
     layers: int = described(check=whole_number(1, 100), label="Layers", default=1, help="Stacked recurrent layers")
     length: int = described(check=whole_number(1, 10_000), label="Length", default=5, help="Steps in the sequence")
     neurons: int = described(
@@ -410,8 +410,9 @@ def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment
     task = tasks.parse(values["task"])
     values["task"] = task.label
     values["cell"] = values["cell"].lower()
-    if task.delay >= length:
-        raise invalid("task", task.label, f"a delay must be shorter than the length, {length}", origins)
+    reason = task.check(length)
+    if reason:
+        raise invalid("task", task.label, reason, origins)
     batch = values["batch_size"]
     if arch.stateful and batch != 1:
         raise invalid("batch_size", batch, f"{arch.name} feeds one step per batch: it must be 1", origins)

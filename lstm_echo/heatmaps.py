@@ -126,7 +126,7 @@ def score_text(conn: dict, task: str, seeds: list[int]) -> Text:
     if conn["source_score"] is None:
         return Text(f"{task} has no single source step for any output, so there is no source score.")
     scored = sum(s is not None for s in conn["sources"])
-    source = {"echo": "x[t]", "reverse": "x[length-1-t]"}.get(task, f"x[t-{tasks.parse(task).delay}]")
+    source = tasks.parse(task).formula()
     over = f"{plural(scored, 'output')}" + (f" and {plural(len(seeds), 'seed')}" if len(seeds) > 1 else "")
     unscored = len(conn["sources"]) - scored
     skipped = ""

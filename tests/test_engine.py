@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_echo import architectures, engine, keras_model, seeds, tasks
+from lstm_echo import architectures, cells, engine, keras_model, network, seeds, tasks
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 
@@ -187,3 +187,8 @@ def test_a_thousand_seeds_train_together():
     assert len(results) == 1000 and results[999].experiment.seed == 999
     lone = runner.run(config.resolve({"architecture": "m2m", "epochs": 3, "seed": 999}))
     np.testing.assert_allclose(results[999].predictions, lone.predictions, atol=1e-6)
+
+
+def test_every_registered_cell_has_a_step_function():
+    """A cell is a row of `cells.TABLE` and its step in `network.STEPS`; the Keras checks above take every row."""
+    assert set(network.STEPS) == set(cells.BY_KIND) == set(CELLS.values())

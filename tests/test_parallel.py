@@ -36,7 +36,12 @@ def test_the_parallel_recipe_names_a_failed_shard_and_resume_failed_fills_it(tmp
 
     def parallel(*options: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [*recipe[:1], *options, *recipe[1:]], input="0\n1\n2\n3\n", env=env, cwd=tmp_path, capture_output=True, text=True
+            [*recipe[:1], *options, *recipe[1:]],
+            input="0\n1\n2\n3\n",
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
         )
 
     assert parallel().returncode == 1  # parallel's exit: how many tasks failed

@@ -22,9 +22,26 @@ def test_targets_of_each_task():
     assert tasks.parse("delay:03").label == "delay:3"
 
 
+@pytest.mark.parametrize("kind", tasks.REGISTRY, ids=lambda kind: kind.name)
+def test_every_registered_task_is_offered_and_its_targets_copy_its_sources(kind):
+    written = kind.spelling.replace(":K", ":2")  # a task that takes a value, given one
+    task = tasks.parse(written.upper())
+    assert type(task) is kind and tasks.parse(task.label) == task
+    assert written.split(":")[0] in tasks.spellings() and kind.spelling in config.SETTINGS["task"].help
+    inputs = np.random.default_rng(0).random((3, 6), dtype=np.float32)
+    expected = np.zeros_like(inputs)
+    for t, source in enumerate(task.sources(6)):
+        if source is not None:
+            expected[:, t] = inputs[:, source]
+    np.testing.assert_array_equal(task.targets(inputs), expected)
+    assert task.formula().startswith("x[")
+
+
 @pytest.mark.parametrize("text", ["delay", "delay:0", "delay:x", "echo:1", "forward", ""])
 def test_unknown_tasks(text):
-    with pytest.raises(tasks.UnknownTask):
+    with pytest.raises(
+        tasks.UnknownTask, match="^must be echo, reverse or delay:K with K a whole number of at least 1$"
+    ):
         tasks.parse(text)
 
 
