@@ -19,7 +19,7 @@ from lstm_echo import architectures
 from lstm_echo.cells import BY_KIND
 from lstm_echo.config import Experiment, InputError
 from lstm_echo.layers import LayerSpec
-from lstm_echo.params import total_params
+from lstm_echo.param_arithmetic import total_params
 
 FLOAT = 4
 COPIES_OF_WEIGHTS = 8

@@ -33,10 +33,11 @@ from pathlib import Path
 from typing import Any, cast
 
 from lstm_echo import architectures, seeds, tasks
+from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS
 
 
-class InputError(Exception):
+class InputError(Error):
     """Input that cannot be used (an option, a config file or key, an output path, a size);
     its message is one line for the user, naming where the value came from.
 

@@ -174,7 +174,7 @@ def compiled_forward(layers: tuple[LayerSpec, ...]):
 EAGER_STEPS = 64
 
 
-def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | None = None) -> tf.Tensor:
+def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | None = None) -> Any:  # a tf.Tensor
     """Every model's output on `x`, (M, samples, ...).
 
     A stateful network sees each sequence's `sequence_steps` samples in order,

@@ -19,7 +19,7 @@ import numpy as np
 
 from lstm_echo import architectures, config, runner
 from lstm_echo.config import Experiment, InputError
-from lstm_echo.params import total_params
+from lstm_echo.param_arithmetic import total_params
 from lstm_echo.runner import RunResult, TrainingDiverged
 from lstm_echo.verdict import Verdict
 

@@ -55,7 +55,7 @@ def check(path: Path) -> Path:
     return path
 
 
-def save_rates(path: Path, series: dict[str, list[tuple]], title: str, x_label: str) -> None:
+def rates_figure(series: dict[str, list[tuple]], title: str, x_label: str):
     """The share of runs that learned against a setting, one line per series of (value, learned, runs)
     points: a 95% interval on each share and its number of runs beside it; a numeric setting on a
     numeric axis."""
@@ -85,17 +85,20 @@ def save_rates(path: Path, series: dict[str, list[tuple]], title: str, x_label: 
     axes.set_xlabel(x_label)
     axes.set_ylabel("share of runs that learned (95% interval)")
     axes.grid(True, alpha=0.3)
-    finish(figure, axes, path, title, legend=any(series))
+    return finish(figure, axes, title, legend=any(series))
 
 
-def save_lines(
-    path: Path,
+def save_rates(path: Path, series: dict[str, list[tuple]], title: str, x_label: str) -> None:
+    write_figure(rates_figure(series, title, x_label), path)
+
+
+def lines_figure(
     series: dict[str, tuple[list, list[float]]],
     title: str,
     x_label: str,
     y_label: str,
     log: bool = False,
-) -> None:
+):
     """One line per series against whole-number x values (lags, steps), on a log scale when `log`.
 
     Labels `group variant` (`lstm initial`, `lstm trained`) pair up: one colour per group, its first
@@ -117,31 +120,34 @@ def save_lines(
     axes.set_xlabel(x_label)
     axes.set_ylabel(y_label)
     axes.grid(True, alpha=0.3)
-    finish(figure, axes, path, title, legend=any(series))
+    return finish(figure, axes, title, legend=any(series))
 
 
-def new_figure():
-    """A figure and its axes, drawn without a display."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(8, 4.5), dpi=100)
+def save_lines(path: Path, *args, **kwargs) -> None:
+    write_figure(lines_figure(*args, **kwargs), path)
 
 
-def finish(figure, axes, path: Path, title: str, legend: bool) -> None:
-    """Title and legend, then the picture written whole or not at all, and the figure released."""
-    import matplotlib.pyplot as plt
+def new_figure(size: tuple[float, float] = (8, 4.5)):
+    """A figure and its one axes, outside pyplot: nothing to close, no display needed, and a notebook shows it."""
+    figure = new_grid(1, 1, size)[0]
+    return figure, figure.axes[0]
 
+
+def new_grid(rows: int, columns: int, size: tuple[float, float]):
+    """A figure and its axes, `rows` × `columns` of them (an array, however few)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=100)
+    return figure, figure.subplots(rows, columns, squeeze=False)
+
+
+def finish(figure, axes, title: str, legend: bool):
+    """Title and legend, laid out; the figure is returned, to be shown or written."""
     axes.set_title(textwrap.fill(title, TITLE_WIDTH), fontsize=10)
     if legend:
         axes.legend(fontsize=8)
     figure.tight_layout()
-    try:
-        write_figure(figure, path)
-    finally:
-        plt.close(figure)
+    return figure
 
 
 def write_figure(figure, path: Path) -> None:
@@ -166,15 +172,14 @@ def same_curves(curves: dict[str, list[float]]) -> list[tuple[list[str], list[fl
     return merged
 
 
-def save(
-    path: Path,
+def loss_figure(
     curves: dict[str, list[float]],
     title: str,
     learned: dict[str, bool] | None = None,
     tests: dict[str, tuple[list[int], list[float]]] | None = None,
     words: tuple[str, str] = ("learned", "did not learn"),
-) -> None:
-    """One line per curve, loss on a log scale, written whole or not at all.
+):
+    """One line per curve, loss on a log scale.
 
     With `learned` (a curve's label to whether its run learned), the curves are green or red, the
     legend naming each kind in `words` and counting it; otherwise equal curves are drawn once and a curve far
@@ -221,22 +226,21 @@ def save(
     axes.set_xlabel("epoch")
     axes.set_ylabel("loss (mean squared error)")
     axes.grid(True, which="both", alpha=0.3)
-    finish(figure, axes, path, title, legend=bool(learned) or len(curves) <= 10)
+    return finish(figure, axes, title, legend=bool(learned) or len(curves) <= 10)
 
 
-def save_heatmaps(path: Path, panels: list[dict], title: str) -> None:
+def save(path: Path, *args, **kwargs) -> None:
+    """`loss_figure`, written whole or not at all."""
+    write_figure(loss_figure(*args, **kwargs), path)
+
+
+def heatmaps_figure(panels: list[dict], title: str):
     """Heatmaps, HEATMAP_COLUMNS to a row, each panel {title, values (rows, columns), low, high, x_label,
     y_label, x_values, marked}: a red-blue scale centred at 0 where `low` is negative, else white to
-    red; each column labelled with its number over its x value, each marked cell with a star.
-    Written whole or not at all."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    red; each column labelled with its number over its x value, each marked cell with a star."""
     columns = min(HEATMAP_COLUMNS, len(panels))
     rows = -(-len(panels) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), dpi=100, squeeze=False)
+    figure, axes = new_grid(rows, columns, (4.2 * columns, 3.4 * rows))
     for axis, panel in zip(axes.flat, panels):
         low, high = panel["low"], panel["high"]
         cmap = "RdBu_r" if low < 0 else "Reds"
@@ -256,7 +260,8 @@ def save_heatmaps(path: Path, panels: list[dict], title: str) -> None:
         axis.axis("off")
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    try:
-        write_figure(figure, path)
-    finally:
-        plt.close(figure)
+    return figure
+
+
+def save_heatmaps(path: Path, panels: list[dict], title: str) -> None:
+    write_figure(heatmaps_figure(panels, title), path)

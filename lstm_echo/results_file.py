@@ -28,6 +28,7 @@ from typing import BinaryIO, NoReturn
 
 from lstm_echo import config
 from lstm_echo.config import Experiment, InputError
+from lstm_echo.errors import Error
 from lstm_echo.rows import OBJECT_FIELDS, RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
 
 FORMATS = (".jsonl", ".csv")
@@ -42,7 +43,7 @@ CSV_COLUMNS = tuple(
 CSV_HEADER = ",".join(CSV_COLUMNS)
 
 
-class ResultsWriteError(RuntimeError):
+class ResultsWriteError(Error, RuntimeError):
     """A results line could not be written (and what was written of it was removed)."""
 
 

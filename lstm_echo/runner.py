@@ -13,13 +13,14 @@ import numpy as np
 
 from lstm_echo import architectures, data, provenance, tasks
 from lstm_echo.config import Experiment
+from lstm_echo.errors import Error
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, LayerSpec
-from lstm_echo.params import layer_arithmetic
+from lstm_echo.param_arithmetic import layer_arithmetic
 from lstm_echo.verdict import Verdict, judge, tolerance
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(Error, RuntimeError):
     """The loss stopped being a finite number."""
 
 

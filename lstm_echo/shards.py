@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lstm_echo import architectures, budget
 from lstm_echo.config import Experiment, InputError, shown
-from lstm_echo.params import total_params
+from lstm_echo.param_arithmetic import total_params
 
 MAX_SHARDS = 100_000
 SHARD = re.compile(r"([0-9]{1,6})/([0-9]{1,6})")

@@ -6,7 +6,8 @@ import pytest
 from conftest import invoke
 from rich.text import Text
 
-from lstm_echo import cli, rows
+from lstm_echo import rows
+from lstm_echo.cli import console
 from lstm_echo.results_file import CSV_HEADER
 
 
@@ -105,7 +106,8 @@ def test_one_row_layout_everywhere(tmp_path):
 def test_a_pipe_gets_each_sentence_on_one_line(monkeypatch, capsys):
     monkeypatch.delenv("COLUMNS", raising=False)
     sentence = "word " * 60
-    cli.show(Text(sentence))  # stdout is no terminal here, as in a pipe
+    console.begin()  # a command's consoles, made as it starts: stdout is no terminal here, as in a pipe
+    console.show(Text(sentence))
     assert capsys.readouterr().out == sentence.rstrip() + "\n"  # one line, not cut at 120 columns
 
 

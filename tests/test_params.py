@@ -1,10 +1,11 @@
-"""The arithmetic in params.py, and the specs behind it, against Keras itself."""
+"""The arithmetic in param_arithmetic.py, and the specs behind it, against Keras itself."""
 
 import itertools
 
 import pytest
 
-from lstm_echo import architectures, initializers, keras_model, params
+from lstm_echo import architectures, initializers, keras_model
+from lstm_echo import param_arithmetic as params
 from lstm_echo.layers import CELLS, DENSE, GRU, LSTM, SIMPLE, LayerSpec
 
 GRID = list(itertools.product([1, 2, 5, 13], [1, 3, 5, 16]))

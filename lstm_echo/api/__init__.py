@@ -1,0 +1,283 @@
+"""lstm-echo as a library: every command's result from Python, as typed objects.
+
+    import lstm_echo
+
+    run = lstm_echo.run("many-to-many", length=10, seeds=20)
+    run.learned, run.predictions, run.losses, run.rows   # the numbers
+    run                                                  # the command line's tables (HTML in Jupyter)
+    run.plot()                                           # a matplotlib figure
+
+The settings are the command line's, as keywords (`length=10`,
+`learning_rate=0.003`, `seeds=20` or `seeds=[0, 5]`, `task="delay:1"`), with
+its defaults and checks; a config file is `config="configs/many-to-many.toml"`.
+Whatever lstm-echo refuses or cannot do raises `lstm_echo.Error`, its message
+the line the command line prints. The command line calls these same functions
+(`lstm_echo/cli/`), so both give the same numbers. TensorFlow is imported by
+the first function that trains.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from lstm_echo import architectures, budget, grid, inspection, results_file, runner, saved_model, sweep_runner
+from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
+from lstm_echo.api.results import Results, read_results
+from lstm_echo.api.settings import checked_experiment, chosen_architectures, gather, keywords
+from lstm_echo.config import DEFAULTS, SETTINGS, Experiment, InputError, shown, unknown_key
+from lstm_echo.errors import Error
+from lstm_echo.layers import CELLS
+
+__all__ = [
+    "Comparison",
+    "Error",
+    "Inspection",
+    "Params",
+    "Prediction",
+    "Results",
+    "Run",
+    "Sweep",
+    "compare",
+    "inspect",
+    "params",
+    "predict",
+    "read_results",
+    "run",
+    "sweep",
+]
+
+Callbacks = dict[str, Callable]  # on_progress(done, total, losses) and on_phase(phase), as the runner takes them
+
+
+def run(architecture: str | None = None, *, config: str | Path | None = None, **settings) -> Run:
+    """Train one architecture on its task and judge it, as `lstm-echo run` does.
+
+    With `seeds` (a count or a list), one model per seed, trained together.
+    """
+    settings = keywords("run", {"architecture": architecture, **settings})
+    merged, seed_list, origins = gather(config, settings)
+    experiment = checked_experiment(merged, origins, models=len(seed_list) if seed_list else 1)
+    return train(experiment, seed_list)
+
+
+def train(experiment: Experiment, seed_list: list[int] | None, **callbacks) -> Run:
+    """A checked experiment trained once per seed (once, without `seed_list`)."""
+    callbacks.setdefault("test_curve", experiment.sequences is not None)
+    started = time.perf_counter()
+    if seed_list:
+        results = runner.run_seeds(experiment, seed_list, **callbacks)
+    else:
+        results = [runner.run(experiment, **callbacks)]
+    return Run(experiment, seed_list, results, time.perf_counter() - started)
+
+
+def compare_experiments(
+    names: Iterable[str] | None, config_file: str | Path | None, settings: dict
+) -> tuple[list[Experiment], list[int]]:
+    """The experiments `compare` trains, one per architecture, each checked; and their seeds."""
+    merged, seed_list, origins = gather(config_file, settings)
+    chosen = chosen_architectures(list(names) if names else None)
+    models = len(seed_list) if seed_list else 1
+    # Every architecture keeps its own default epochs and batch size unless they are given.
+    experiments = [checked_experiment({**merged, "architecture": a.name}, origins, models) for a in chosen]
+    return experiments, seed_list or [experiments[0].seed]
+
+
+def compare_title(experiments: list[Experiment], seed_list: list[int]) -> str:
+    from lstm_echo import report
+
+    return report.compare_title(experiments[0], seed_list, every=len(experiments) == len(architectures.REGISTRY))
+
+
+def compare(names: Iterable[str] | str | None = None, *, config: str | Path | None = None, **settings) -> Comparison:
+    """Train several architectures (default: all) on the same settings and seeds, as `lstm-echo compare` does."""
+    listed = [names] if isinstance(names, str) else list(names or [])
+    for name in listed:
+        keywords("compare", {"architecture": name})
+    experiments, seed_list = compare_experiments(listed, config, keywords("compare", settings))
+    runs = [train(e, seed_list) for e in experiments]
+    return Comparison(runs, compare_title(experiments, seed_list))
+
+
+def sweep_axes(function: str, values: dict) -> dict:
+    """A sweep's settings given as keywords: each one value or a list (a string as on the command line)."""
+    axes = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name not in SETTINGS:
+            raise InputError(unknown_key(Path(f"{function}()"), name))
+        try:
+            axes[name] = grid.axis_from_file(name, list(value) if isinstance(value, range | tuple) else value)
+        except (grid.GridError, ValueError) as error:
+            raise InputError(f"{function}(): key {name!r} {error}") from None
+    return axes
+
+
+def sweep(
+    architecture: str | list[str] | None = None,
+    *,
+    out: str | Path | None = None,
+    config: str | Path | None = None,
+    workers: int = 1,
+    keep_curves: bool = False,
+    **settings,
+) -> Sweep:
+    """Train every combination of the settings given (each one value or a list), once per seed, as
+    `lstm-echo sweep` does; with `out` (.jsonl or .csv) every run is recorded, and what the file
+    holds already is read rather than trained again."""
+    axes = grid.load(Path(config)) if config is not None else {}
+    given = sweep_axes("sweep", {"architecture": architecture, **settings})
+    if "seed" in given:
+        axes.pop("seeds", None)
+    axes.update(given)
+    seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
+    points = grid.points(axes, len(seed_list), {name: str(config) for name in axes if name not in given})
+    if not isinstance(workers, int) or not 1 <= workers <= 256:
+        raise InputError(f"sweep(): key 'workers' must be a number, 1 to 256, got {shown(workers)}")
+    for point in points:
+        budget.check(point, runner.network_layers(point), len(seed_list), processes=workers)
+    if keep_curves and (out is None or Path(out).suffix.lower() != ".jsonl"):
+        raise InputError("sweep(): keep_curves needs out='FILE.jsonl'")
+    recording = results_file.ResultsFile(Path(out), "out") if out is not None else None
+    recorded = recording.open() if recording is not None else {}
+    try:
+        outcome = sweep_runner.run(points, seed_list, recording, recorded, workers=workers, keep_curves=keep_curves)
+    finally:
+        if recording is not None:
+            recording.close()
+    from lstm_echo import rows
+
+    path = Path(out) if out is not None else None
+    return Sweep(outcome.rows, rows.aggregate(outcome.rows), outcome.trained, outcome.skipped, path, outcome.curves)
+
+
+def params(
+    names: Iterable[str] | str | None = None,
+    *,
+    length: int | None = None,
+    neurons: int | None = None,
+    cell: str | None = None,
+    layers: int | None = None,
+) -> Params:
+    """The parameter arithmetic of every layer, as `lstm-echo params` shows it (no TensorFlow)."""
+    listed = [names] if isinstance(names, str) else list(names or [])
+    for name in listed:
+        keywords("params", {"architecture": name})
+    values = {
+        **DEFAULTS,
+        **keywords("params", {"length": length, "neurons": neurons, "cell": cell, "layers": layers}),
+    }
+    steps = values["length"]
+    return Params(
+        chosen_architectures(listed),
+        steps,
+        values.get("neurons", steps),
+        CELLS[values["cell"].lower()],
+        values["layers"],
+    )
+
+
+def values_text(values) -> list[str]:
+    """A sequence given as numbers or as text ("0.1 0.2" or "0.1,0.2"), as the words the command line reads."""
+    if isinstance(values, str):
+        return values.replace(",", " ").split()
+    return [repr(float(v)) if not isinstance(v, str) else v for v in values]
+
+
+def predict(model: str | Path, values) -> Prediction:
+    """Run a model saved by `run --save-model` on a sequence, as `lstm-echo predict` does."""
+    from lstm_echo.verdict import judge
+
+    path = Path(model)
+    experiment = saved_model.metadata(path)["experiment"]
+    texts = values_text(values)
+    inputs = saved_model.parse_values(texts, experiment.length)
+    targets, predictions = saved_model.predict(path, experiment, runner.network_layers(experiment), inputs)
+    verdict = judge(targets, predictions, runner.trained_tolerance(experiment))
+    return Prediction(path, experiment, to_list(inputs), to_list(targets), to_list(predictions), verdict)
+
+
+def to_list(values: np.ndarray) -> list[float]:
+    from lstm_echo import rows
+
+    return [rows.float32_value(v) for v in values]  # type: ignore[misc]
+
+
+def inspect(
+    target: str | Path | None = None,
+    *,
+    sequence=None,
+    connectivity: bool = False,
+    config: str | Path | None = None,
+    **settings,
+) -> Inspection:
+    """Look inside a trained network, as `lstm-echo inspect` does: `target` an architecture to train
+    (with these settings) or a model saved by `run --save-model`; `sequence` the inputs to look at."""
+    model = model_path(target)
+    if model is None and target is not None:
+        settings["architecture"] = str(target)
+    plan = inspect_plan(model, keywords("inspect", settings), sequence, connectivity, config, "sequence")
+    return Inspection(inspect_trained(plan))
+
+
+def model_path(target) -> Path | None:
+    """`target` as a saved model's path, when it names one (FILE.keras); None for an architecture."""
+    return Path(target) if target is not None and saved_model.is_model_name(Path(target)) else None
+
+
+class InspectPlan:
+    """What `inspect` will look at, every input checked: a model file's weights, or an experiment to train."""
+
+    def __init__(self, experiment, seed_list, model, sequence, texts, connectivity):
+        self.experiment, self.seed_list, self.model = experiment, seed_list, model
+        self.sequence, self.texts, self.connectivity = sequence, texts, connectivity
+
+
+def inspect_plan(
+    model: Path | None, settings: dict, sequence, connectivity: bool, config_file, sequence_option: str
+) -> InspectPlan:
+    """Check everything `inspect` is given (`settings` checked one by one already), before anything trains."""
+    if model is not None:
+        typed = {**settings, **({"config": config_file} if config_file is not None else {})}
+        if typed:
+            name, value = next(iter(typed.items()))
+            raise InputError(
+                f"Invalid value for --{name.replace('_', '-')}: {shown(str(value))} "
+                f"({model} is trained already; its settings come from it)"
+            )
+        experiment = saved_model.metadata(model)["experiment"]
+        seed_list = [experiment.seed]
+    else:
+        merged, seeds_given, origins = gather(config_file, settings)
+        experiment = checked_experiment(merged, origins, models=len(seeds_given) if seeds_given else 1)
+        seed_list = seeds_given or [experiment.seed]
+    texts = None
+    if sequence is not None:
+        taker = str(model) if model is not None else f"--length {experiment.length}"
+        texts = values_text(sequence)
+        values = saved_model.parse_values(texts, experiment.length, sequence_option, taker)
+    else:
+        values = inspection.default_sequence(experiment)
+    if connectivity:
+        budget.check_connectivity(experiment, runner.network_layers(experiment), len(seed_list))
+    return InspectPlan(experiment, seed_list, model, values, texts, connectivity)
+
+
+def inspect_trained(plan: InspectPlan, **callbacks) -> dict:
+    """Train (unless a model file was given) and look inside: `inspect --json`'s document."""
+    experiment = plan.experiment
+    if plan.model is not None:
+        weights, shown = [saved_model.weights(plan.model, experiment, runner.network_layers(experiment))], 0
+    else:
+        results = runner.run_seeds(experiment, plan.seed_list, **callbacks)
+        best = runner.best(results)
+        if not np.isfinite(best.final_loss):
+            raise runner.TrainingDiverged("the loss stopped being a number; try a smaller --learning-rate")
+        weights, shown = [r.weights for r in results], results.index(best)
+    answer = inspection.inspect(experiment, weights, plan.seed_list, shown, plan.sequence, plan.connectivity)
+    if plan.model is not None:
+        answer["model"] = str(plan.model)
+    return answer
