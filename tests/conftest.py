@@ -53,6 +53,35 @@ def forbid_training(monkeypatch) -> None:
     monkeypatch.setattr(runner, "run_seeds", refuse)
 
 
+# Tables are laid out for the width a test asks for (`env={"COLUMNS": ...}`), never the terminal's.
+for name in ("COLUMNS", "LINES"):
+    os.environ.pop(name, None)
+
+# Tiers: `pytest` runs the in-process tests, a few minutes; these marks are left out unless named
+# (`-m process`) or `--all-tiers` is given, as the README's test line and CI do.
+TIERS = ("process", "readme", "slow", "slurm", "parallel", "notebook")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--all-tiers", action="store_true", help=f"also run the tests marked {', '.join(TIERS)}")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--all-tiers") or config.option.markexpr:
+        return
+    kept, left = [], []
+    for item in items:
+        (left if any(item.get_closest_marker(tier) for tier in TIERS) else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: a worker per CPU, at most 4 (each imports TensorFlow: about 1 GB)."""
+    return min(os.cpu_count() or 1, 4)
+
+
 @pytest.fixture
 def no_training(monkeypatch):
     forbid_training(monkeypatch)

@@ -138,6 +138,7 @@ def test_a_result_shows_in_jupyter_as_the_tables_do():
     assert html.startswith("<pre") and "4 × ((1 + 1) × 5 + 5²) = 140" in html
 
 
+@pytest.mark.process
 def test_the_library_loads_without_tensorflow_until_it_trains():
     code = (
         "import sys, lstm_echo; lstm_echo.params('m2m'); lstm_echo.Error;"

@@ -189,6 +189,7 @@ def test_malformed_config_names_file_and_key(tmp_path):
         ["sweep", "m2m,o2o", "--length", "3-9", "--seeds", "4", "--plan", "3"],
     ],
 )
+@pytest.mark.process
 def test_light_commands_do_not_import_tensorflow(args):
     probe = (
         "import sys; from lstm_echo.cli import app; from typer.testing import CliRunner; "
@@ -198,6 +199,7 @@ def test_light_commands_do_not_import_tensorflow(args):
     assert out.strip() == "False"
 
 
+@pytest.mark.process
 def test_console_script_and_module_entry_point():
     result = subprocess.run(
         [sys.executable, "-m", "lstm_echo", "params", "m2o", "--json"], capture_output=True, text=True
@@ -216,6 +218,7 @@ def test_a_config_files_cross_setting_error_names_the_file(tmp_path):
     assert overridden.exit_code == 2 and "Invalid value for --task: 'delay:9'" in overridden.stderr
 
 
+@pytest.mark.process
 def test_tensorflow_starts_without_matplotlib_which_still_draws_afterwards():
     # Keras imports matplotlib at once if it can: 0.9 s of every run, hidden for TensorFlow's import alone.
     pytest.importorskip("matplotlib")
@@ -230,6 +233,7 @@ def test_tensorflow_starts_without_matplotlib_which_still_draws_afterwards():
     assert result.stdout.split() == ["False", "True"], result.stderr
 
 
+@pytest.mark.process
 def test_tensorflow_starts_with_the_garbage_collector_off_and_leaves_it_on():
     # Its objects are frozen out of the collector's passes; objects made later are still collected.
     code = (
@@ -244,6 +248,7 @@ def test_tensorflow_starts_with_the_garbage_collector_off_and_leaves_it_on():
     assert result.stdout.split() == ["True", "True", "True"], result.stderr
 
 
+@pytest.mark.process
 def test_the_entry_point_loads_the_command_line_with_the_collector_paused_then_on():
     code = (
         "import gc, sys\n"

@@ -49,6 +49,7 @@ def test_the_cache_location_honours_the_environment(monkeypatch, env, expected):
     assert shown == (None if expected is None else str(expected))
 
 
+@pytest.mark.process
 def test_the_cache_changes_no_number(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     cold, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
@@ -66,6 +67,7 @@ def notice_line(stderr: str, *fragments) -> None:
         assert fragment in line, line
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("damage", ["cut short", "one byte changed"])
 def test_a_damaged_traced_program_is_traced_again(tmp_path, monkeypatch, damage):
     folder = tmp_path / "cache"
@@ -80,6 +82,7 @@ def test_a_damaged_traced_program_is_traced_again(tmp_path, monkeypatch, damage)
     assert third["timings"]["compile_cache"] == "hit" and stderr == ""
 
 
+@pytest.mark.process
 def test_a_damaged_compiled_program_is_compiled_again(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
@@ -90,6 +93,7 @@ def test_a_damaged_compiled_program_is_compiled_again(tmp_path, monkeypatch):
     notice_line(stderr, str(folder), "is not the program its record names")
 
 
+@pytest.mark.process
 def test_a_compiled_program_replaced_by_a_link_is_not_followed(tmp_path, monkeypatch):
     folder, victim = tmp_path / "cache", tmp_path / "someone-elses-file"
     victim.write_text("theirs")
@@ -132,6 +136,7 @@ def planted(graph: bytes, target: Path) -> bytes:
     return library.SerializeToString()
 
 
+@pytest.mark.process
 def test_a_planted_graph_op_never_runs(tmp_path, monkeypatch):
     folder, target = tmp_path / "cache", tmp_path / "written-by-the-attacker"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
@@ -146,6 +151,7 @@ def test_a_planted_graph_op_never_runs(tmp_path, monkeypatch):
     notice_line(stderr, "not written by lstm-echo for this user")
 
 
+@pytest.mark.process
 def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
@@ -161,6 +167,7 @@ def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatc
     notice_line(result.stderr, "not written by lstm-echo for this user")
 
 
+@pytest.mark.process
 def test_a_swapped_executable_never_loads(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
@@ -189,6 +196,7 @@ def owned_by_nobody(path: Path) -> None:
     ],
     ids=["group-writable", "world-writable", "foreign-owned", "a shared folder above"],
 )
+@pytest.mark.process
 def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, make, reason):
     folder = tmp_path / "shared" / "cache"
     first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
@@ -202,6 +210,7 @@ def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, ma
     assert cleared.exit_code == 2 and reason in cleared.stderr and len(list(folder.iterdir())) == 2
 
 
+@pytest.mark.process
 def test_the_folder_and_files_are_private_whatever_the_umask(tmp_path, monkeypatch):
     folder = tmp_path / "new" / "cache"
     run_in(
@@ -225,6 +234,7 @@ def test_the_folder_and_files_are_private_whatever_the_umask(tmp_path, monkeypat
     ],
     ids=["readable by others", "in a shared folder", "cut short"],
 )
+@pytest.mark.process
 def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypatch, spoil, reason):
     config_home = tmp_path / "config"
     run_in({"LSTM_ECHO_CACHE_DIR": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(config_home)}, monkeypatch)
@@ -234,6 +244,7 @@ def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypat
     notice_line(stderr, "compile cache off for this run", reason)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["a link", "a FIFO"])
 def test_a_record_that_is_not_a_plain_file_is_not_read_or_written_through(tmp_path, monkeypatch, kind):
     folder, victim = tmp_path / "cache", tmp_path / "someone-elses-file"
@@ -259,6 +270,7 @@ def test_an_unknown_cache_setting_is_refused_like_an_option(monkeypatch):
         assert result.stderr.strip() == "Error: Invalid value for LSTM_ECHO_CACHE: 'disabled' (must be on or off)"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("kind", ["under a file", "a file"])
 def test_an_unusable_cache_folder_turns_the_cache_off(tmp_path, monkeypatch, kind):
     blocker = tmp_path / "not-a-folder"
@@ -271,6 +283,7 @@ def test_an_unusable_cache_folder_turns_the_cache_off(tmp_path, monkeypatch, kin
     assert blocker.read_text() == "mine"
 
 
+@pytest.mark.process
 def test_a_file_size_limit_turns_the_cache_off(tmp_path, monkeypatch):
     # TensorFlow would fail the compile whose program it cannot save; the probe finds that first.
     def small_files():
@@ -282,6 +295,7 @@ def test_a_file_size_limit_turns_the_cache_off(tmp_path, monkeypatch):
     assert line.startswith("Notice: compile cache off") and "File too large" in line
 
 
+@pytest.mark.process
 def test_a_flag_inherited_from_a_parent_process_does_not_decide(tmp_path, monkeypatch):
     monkeypatch.setenv("TF_XLA_FLAGS", f"{compile_cache.FLAG}=/elsewhere --tf_xla_auto_jit=0")
     doc, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(tmp_path / "cache")}, monkeypatch)

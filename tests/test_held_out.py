@@ -167,6 +167,7 @@ def test_compare_shows_the_held_out_echo_rate():
     assert result.exit_code == 0 and "Test echo" in result.stdout
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("name", ["m2m", "stateful", "m2o"])
 def test_a_saved_model_predicts_what_the_engine_predicted(tmp_path, name):
     path = tmp_path / "model.keras"
@@ -237,12 +238,14 @@ def saved(tmp_path_factory):
     return path
 
 
+@pytest.mark.process
 def test_predict_shows_a_table(saved):
     result = lstm_echo("predict", saved, "0.3", "0.1", "0.7", "0.2")
     assert result.returncode == 0, result.stderr
     assert "many-to-many" in result.stdout and "0.7" in result.stdout and result.stderr == ""
 
 
+@pytest.mark.process
 def test_predict_warns_of_values_off_the_grid(saved):
     result = lstm_echo("predict", saved, "0.3", "0.15", "2", "0.2", "--json")
     assert result.returncode == 0

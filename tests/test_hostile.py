@@ -151,6 +151,7 @@ def test_a_foreign_csv_is_refused_untouched(tmp_path, no_training, content):
 
 
 # 8. Disk full or file too large: one line, exit 1, and only whole lines left.
+@pytest.mark.process
 def test_a_failed_write_leaves_whole_lines(tmp_path):
     out = tmp_path / "runs.jsonl"
     first = lstm_echo(*SWEEP, "--out", out)
@@ -234,6 +235,7 @@ def test_a_damaged_results_line_is_named_by_its_number(tmp_path, change):
     assert out.read_text() == content
 
 
+@pytest.mark.process
 def test_full_output_and_ascii_terminals():
     with open("/dev/full", "w") as full:
         result = subprocess.run(
@@ -250,12 +252,14 @@ def test_full_output_and_ascii_terminals():
 
 
 # 11. Terminal widths: nonsense is ignored, narrow tables wrap rather than hide a number.
+@pytest.mark.process
 @pytest.mark.parametrize("columns", ["0", "1", "-5", "abc", "99999999"])
 def test_nonsense_widths_are_ignored(columns):
     result = lstm_echo("params", "m2m", env={**os.environ, "COLUMNS": columns})
     assert result.returncode == 0 and "4 × ((1 + 1) × 5 + 5²) = 140" in result.stdout
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("columns", ["40", "60", "80"])
 def test_narrow_tables_hide_no_number(columns):
     env = {**os.environ, "COLUMNS": columns}
@@ -283,6 +287,7 @@ def test_messages_are_short_and_echo_the_input(no_training, args, fragment):
     assert fragment.lower() in result.stderr.lower() and len(result.stderr) < 300
 
 
+@pytest.mark.process
 def test_bare_command_shows_help_without_an_error():
     result = lstm_echo()
     assert result.returncode == 0 and "Usage" in result.stdout and "Error" not in result.stdout + result.stderr
@@ -302,6 +307,7 @@ def test_a_torn_file_is_not_cut_when_a_later_check_fails(tmp_path, monkeypatch):
 
 
 # 14. A reader that leaves early is no failure of the run.
+@pytest.mark.process
 @pytest.mark.parametrize("args", [["params", "--json"], ["run", "m2m", "--epochs", "3", "--json"]])
 def test_broken_pipe_exits_quietly(args):
     process = subprocess.Popen(

@@ -224,6 +224,7 @@ def test_cgroup_limits_are_read_from_v1_and_v2(tmp_path):
     assert budget.machine_memory(tmp_path, membership) == 1073741824
 
 
+@pytest.mark.process
 def test_a_run_in_a_small_v1_cgroup_is_refused_up_front(tmp_path):
     mine = Path("/proc/self/cgroup").read_text()
     place = next((line.split(":", 2)[2] for line in mine.splitlines() if ":memory:" in line), None)
@@ -260,6 +261,7 @@ def peak_kilobytes(*args) -> int:
     return int(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
+@pytest.mark.process
 def test_the_connectivity_estimate_covers_what_it_holds():
     settings = ["inspect", "m2m", "--length", "400", "--neurons", "10", "--epochs", "1", "--json", "-q"]
     held = (peak_kilobytes(*settings, "--connectivity") - peak_kilobytes(*settings)) * 1024
@@ -275,12 +277,14 @@ def test_each_worker_is_counted_with_its_own_tensorflow(monkeypatch, no_training
     one_line_error(invoke(*SWEEP[:3], "3,4", *SWEEP[4:], "--workers", "2"), "--workers: 2")
 
 
+@pytest.mark.process
 def test_workers_are_capped_by_programs_and_cpus(monkeypatch, no_training):
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     result = invoke(*SWEEP[:3], "3,4,5", *SWEEP[4:], "--workers", "64")
     assert "Notice: --workers 64: 3 (this sweep has 3 compiled programs" in result.stderr
 
 
+@pytest.mark.slow
 def test_merge_holds_digests_not_rows(tmp_path, results):
     import tracemalloc
 
@@ -337,6 +341,7 @@ def resident_kilobytes(pid: int) -> int:
     return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_term_and_hup_stop_a_sweep_and_its_workers(tmp_path, signum, code):
     process, workers = started_workers(tmp_path)
@@ -351,6 +356,7 @@ def test_term_and_hup_stop_a_sweep_and_its_workers(tmp_path, signum, code):
     assert not any(alive(pid) for pid in workers)
 
 
+@pytest.mark.process
 def test_workers_die_when_their_parent_is_killed(tmp_path):
     process, workers = started_workers(tmp_path)
     process.kill()
@@ -424,11 +430,13 @@ def shell(command: str) -> subprocess.CompletedProcess:
     return subprocess.run(f"exec {sys.executable} -m lstm_echo {command}", shell=True, capture_output=True, text=True)
 
 
+@pytest.mark.process
 def test_a_closed_stdout_is_said_before_any_work():
     closed = shell("run m2m --length 3 --epochs 2 >&-")
     assert closed.returncode == 1 and closed.stderr.strip().startswith("Error: standard output is closed")
 
 
+@pytest.mark.process
 def test_a_closed_or_full_stderr_changes_no_result_and_no_exit_code():
     run = shell("run m2m --length 3 --epochs 2 --json 2>&-")
     assert run.returncode == 0 and json.loads(run.stdout)["runs"][0]["length"] == 3

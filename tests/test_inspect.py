@@ -210,6 +210,7 @@ def test_inspect_json_holds_every_array(answer):
     assert conn["source_score"] == pytest.approx(conn["seed_scores"][0]) and 0 < conn["source_score"] <= 1
 
 
+@pytest.mark.process
 def test_the_report_fits_80_columns_and_keeps_every_number():
     result = lstm_echo(
         "inspect",
@@ -244,6 +245,7 @@ def test_a_saved_model_is_inspected_as_trained(tmp_path):
     assert loaded["model"] == str(model) and loaded["inputs"] == pytest.approx([0.3, 0.1, 0.7, 0.2, 0.9])
 
 
+@pytest.mark.process
 def test_one_to_one_says_what_it_shows_instead():
     result = lstm_echo("inspect", "o2o", "--epochs", "5", "-q")
     assert result.returncode == 0
@@ -323,6 +325,7 @@ def test_a_diverged_network_is_one_line_exit_1():
     assert result.exit_code == 1 and "diverged" in result.stderr and "Traceback" not in result.output
 
 
+@pytest.mark.process
 def test_values_off_the_training_grid_are_a_warning_not_an_error():
     args = ("m2m", "--sequences", "50", "--length", "3", "--test-sequences", "10", "--epochs", "2", "-q")
     result = lstm_echo("inspect", *args, "--input", "0.15,0.2,0.3", "--json")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.readme
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"```console\n\$ lstm-echo ([^\n]*)\n(.*?)```", re.S)
 WIDTH = "100"  # the README's examples are printed at this many columns

@@ -75,6 +75,7 @@ def test_a_share_gets_the_wilson_interval(learned, runs, interval):
     assert seeds.share_interval(learned, runs) == pytest.approx(interval, abs=1e-4)  # textbook values
 
 
+@pytest.mark.process
 def test_report_needs_no_tensorflow(recorded):
     path, _ = recorded["runs.jsonl"]
     probe = (

@@ -43,6 +43,7 @@ def test_the_plan_ignores_what_is_recorded(tmp_path):
     assert sum(row["runs"] for row in plan) == 24 and sum(row["share"] for row in plan) == pytest.approx(1)
 
 
+@pytest.mark.process
 def test_shards_run_as_processes_and_add_up_to_one_sweep(tmp_path):
     whole = tmp_path / "whole.jsonl"
     assert lstm_echo(*GRID, "--out", whole).returncode == 0
@@ -65,6 +66,7 @@ def test_shards_run_as_processes_and_add_up_to_one_sweep(tmp_path):
     assert by_key([sharded]) == (alone, 24)
 
 
+@pytest.mark.process
 def test_a_shard_skips_what_the_merged_file_holds(tmp_path):
     merged = tmp_path / "runs.jsonl"
     assert lstm_echo(*GRID, "--out", merged).returncode == 0
@@ -92,6 +94,7 @@ def test_a_bad_plan_is_one_line(no_training, value):
     assert result.exit_code == 2 and "--plan" in result.stderr and repr(value) in result.stderr
 
 
+@pytest.mark.process
 def test_a_killed_shard_resumes_without_duplicates_or_torn_lines(tmp_path):
     args = ["sweep", "m2m", "--length", "3-14", "--epochs", "300", "--seeds", "2", "-q", "--shard", "0/1"]
     out = tmp_path / "runs.jsonl"

@@ -120,6 +120,7 @@ def drained(env: dict) -> None:
         time.sleep(1)
 
 
+@pytest.mark.timeout(1200)  # three queues to drain, each allowed WAIT
 def test_the_shipped_job_array_names_a_cancelled_shard_and_its_resubmit_fills_it(cluster, tmp_path):
     for name in ("sweep.sh", "submit.sh"):
         shutil.copy(EXAMPLES / name, tmp_path / name)

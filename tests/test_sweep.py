@@ -59,6 +59,7 @@ def test_a_torn_last_line_is_dropped_and_rerun(tmp_path):
     assert len(rows) == 8 and len({tuple(r[c] for c in SETTING_COLUMNS) for r in rows}) == 8
 
 
+@pytest.mark.process
 def test_killed_sweep_resumes_without_duplicates(tmp_path):
     out = tmp_path / "runs.jsonl"
     # One point per seed list entry, each its own compile, so the sweep takes a while.
@@ -139,6 +140,7 @@ def test_require_echo_exit_codes():
     assert invoke("run", "m2o", "--require-echo").exit_code == 0  # the tutorial setting echoes at seed 0
 
 
+@pytest.mark.process
 def test_output_without_a_terminal_has_no_colour_or_progress():
     env = {**os.environ, "NO_COLOR": "1"}
     result = subprocess.run(
@@ -157,6 +159,7 @@ def test_a_foreign_out_file_is_refused_untouched(tmp_path):
     assert out.read_text() == '{"a": 1}\n{"b": 2'
 
 
+@pytest.mark.process
 def test_workers_train_the_same_runs_as_one_process(tmp_path):
     grid = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "4", "--seeds", "2", "-q", "--json"]
     one = json.loads(invoke(*grid, "--out", tmp_path / "one.jsonl").stdout)

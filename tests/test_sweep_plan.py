@@ -5,6 +5,7 @@ import shlex
 import subprocess
 import sys
 
+import pytest
 from conftest import invoke
 
 GRID = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", "-q"]
@@ -69,6 +70,7 @@ def test_status_needs_a_sharded_sweep(tmp_path):
     assert result.exit_code == 2 and "--shard K/N --out FILE" in result.stderr
 
 
+@pytest.mark.process
 def test_status_and_a_checked_merge_need_no_tensorflow(tmp_path):
     out = tmp_path / "runs.jsonl"
     assert invoke(*GRID, "--shard", "0/2", "--out", out).exit_code == 0
