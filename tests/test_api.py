@@ -60,6 +60,12 @@ def test_errors_are_one_exception_with_the_checks_message():
         lstm_echo.compare(["m2m", "m3m"])
     with pytest.raises(lstm_echo.Error, match="the run would need about"):
         lstm_echo.run("m2m", neurons=10000, layers=20)
+    with pytest.raises(lstm_echo.Error, match="give either --seed or --seeds"):
+        lstm_echo.sweep("m2m", seed=1, seeds=2)
+    with pytest.raises(lstm_echo.Error, match="key 'seeds'"):
+        lstm_echo.sweep("m2m", seeds=-1)
+    with pytest.raises(lstm_echo.Error, match="takes 5 values"):
+        lstm_echo.inspect("m2m", sequence=[0.1, None])
 
 
 def test_compare_and_its_table_match_the_command_line():

@@ -17,15 +17,26 @@ the first function that trains.
 """
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from lstm_echo import architectures, budget, grid, inspection, results_file, runner, saved_model, sweep_runner
+from lstm_echo import (
+    architectures,
+    budget,
+    grid,
+    inspection,
+    results_file,
+    rows,
+    runner,
+    saved_model,
+    seeds,
+    sweep_runner,
+)
 from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
 from lstm_echo.api.results import Results, read_results
-from lstm_echo.api.settings import checked_experiment, chosen_architectures, gather, keywords
+from lstm_echo.api.settings import checked_experiment, chosen_architectures, gather, keywords, one_seed_option
 from lstm_echo.config import DEFAULTS, SETTINGS, Experiment, InputError, shown, unknown_key
 from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS
@@ -47,8 +58,6 @@ __all__ = [
     "run",
     "sweep",
 ]
-
-Callbacks = dict[str, Callable]  # on_progress(done, total, losses) and on_phase(phase), as the runner takes them
 
 
 def run(architecture: str | None = None, *, config: str | Path | None = None, **settings) -> Run:
@@ -111,7 +120,7 @@ def sweep_axes(function: str, values: dict) -> dict:
             raise InputError(unknown_key(Path(f"{function}()"), name))
         try:
             axes[name] = grid.axis_from_file(name, list(value) if isinstance(value, range | tuple) else value)
-        except (grid.GridError, ValueError) as error:
+        except (grid.GridError, seeds.SeedsError, ValueError) as error:
             raise InputError(f"{function}(): key {name!r} {error}") from None
     return axes
 
@@ -128,6 +137,7 @@ def sweep(
     """Train every combination of the settings given (each one value or a list), once per seed, as
     `lstm-echo sweep` does; with `out` (.jsonl or .csv) every run is recorded, and what the file
     holds already is read rather than trained again."""
+    one_seed_option(settings)
     axes = grid.load(Path(config)) if config is not None else {}
     given = sweep_axes("sweep", {"architecture": architecture, **settings})
     if "seed" in given:
@@ -148,8 +158,6 @@ def sweep(
     finally:
         if recording is not None:
             recording.close()
-    from lstm_echo import rows
-
     path = Path(out) if out is not None else None
     return Sweep(outcome.rows, rows.aggregate(outcome.rows), outcome.trained, outcome.skipped, path, outcome.curves)
 
@@ -184,7 +192,7 @@ def values_text(values) -> list[str]:
     """A sequence given as numbers or as text ("0.1 0.2" or "0.1,0.2"), as the words the command line reads."""
     if isinstance(values, str):
         return values.replace(",", " ").split()
-    return [repr(float(v)) if not isinstance(v, str) else v for v in values]
+    return [repr(float(v)) if isinstance(v, int | float | np.number) else str(v) for v in values]
 
 
 def predict(model: str | Path, values) -> Prediction:
@@ -201,8 +209,6 @@ def predict(model: str | Path, values) -> Prediction:
 
 
 def to_list(values: np.ndarray) -> list[float]:
-    from lstm_echo import rows
-
     return [rows.float32_value(v) for v in values]  # type: ignore[misc]
 
 
