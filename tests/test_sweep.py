@@ -212,3 +212,11 @@ def test_a_kept_curve_is_checked_like_the_rest_of_a_row(tmp_path):
         out.write_text(json.dumps({**row, "loss_history": bad}) + "\n")
         result = invoke("report", out)
         assert result.exit_code == 2 and "loss_history" in result.stderr
+
+
+def test_a_seed_given_overrides_the_config_files_seeds(tmp_path):
+    config = tmp_path / "sweep.toml"
+    config.write_text('architecture = "m2m"\nlength = [3, 4]\nseeds = 3\n')
+    planned = invoke("sweep", "--config", config, "--seed", "7", "--plan", "1", "--json")
+    assert json.loads(planned.stdout)[0]["runs"] == 2  # one seed per setting, as `run --config ... --seed 7`
+    assert json.loads(invoke("sweep", "--config", config, "--plan", "1", "--json").stdout)[0]["runs"] == 6

@@ -125,6 +125,24 @@ def sweep_axes(function: str, values: dict) -> dict:
     return axes
 
 
+def sweep_grid(config_file: str | Path | None, given: dict) -> tuple[dict, list[int], list[Experiment]]:
+    """A sweep's axes (a config file's, then those `given` over them), its seeds and its points, each
+    checked. A seed given overrides the file's seeds, as it does for `run`."""
+    axes = grid.load(Path(config_file)) if config_file is not None else {}
+    if "seed" in given:
+        axes.pop("seeds", None)
+    origins = {name: str(config_file) for name in axes if name not in given}
+    axes.update(given)
+    seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
+    return dict(axes), seed_list, grid.points(axes, len(seed_list), origins)
+
+
+def check_sweep_memory(points: list[Experiment], seed_list: list[int], workers: int) -> None:
+    """Refuse a sweep whose biggest setting would not fit in memory, in each of `workers` processes."""
+    for point in points:
+        budget.check(point, runner.network_layers(point), len(seed_list), processes=workers)
+
+
 def sweep(
     architecture: str | list[str] | None = None,
     *,
@@ -138,17 +156,10 @@ def sweep(
     `lstm-echo sweep` does; with `out` (.jsonl or .csv) every run is recorded, and what the file
     holds already is read rather than trained again."""
     one_seed_option(settings)
-    axes = grid.load(Path(config)) if config is not None else {}
-    given = sweep_axes("sweep", {"architecture": architecture, **settings})
-    if "seed" in given:
-        axes.pop("seeds", None)
-    axes.update(given)
-    seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
-    points = grid.points(axes, len(seed_list), {name: str(config) for name in axes if name not in given})
+    _, seed_list, points = sweep_grid(config, sweep_axes("sweep", {"architecture": architecture, **settings}))
     if not isinstance(workers, int) or not 1 <= workers <= 256:
         raise InputError(f"sweep(): key 'workers' must be a number, 1 to 256, got {shown(workers)}")
-    for point in points:
-        budget.check(point, runner.network_layers(point), len(seed_list), processes=workers)
+    check_sweep_memory(points, seed_list, workers)
     if keep_curves and (out is None or Path(out).suffix.lower() != ".jsonl"):
         raise InputError("sweep(): keep_curves needs out='FILE.jsonl'")
     recording = results_file.ResultsFile(Path(out), "out") if out is not None else None

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lstm_echo import (
-    budget,
+    api,
     config,
     grid,
     progress,
@@ -100,18 +100,12 @@ def command(
     names = grid.parse_option("architecture", architecture) if architecture is not None else None
     flags = {"architecture": names, **settings}
     one_seed_option(flags)
-    axes = grid.load(config_file) if config_file is not None else {}
     options = given(flags)
     if "seed" in options:
         options["seed"] = [options["seed"]]  # a list, as every sweep setting (and a file's seed) is
-    origins = {name: str(config_file) for name in axes if name not in options}
-    axes.update(options)
-    seed_list = axes.pop("seeds", None) or axes.pop("seed", [0])
-    plan_axes = dict(axes)
-    points = grid.points(axes, len(seed_list), origins)
+    plan_axes, seed_list, points = api.sweep_grid(config_file, options)
     workers = worker_processes(workers, points)
-    for point in points:
-        budget.check(point, runner.network_layers(point), len(seed_list), processes=workers)
+    api.check_sweep_memory(points, seed_list, workers)
     if plan is not None:
         table = shards.plan(points, len(seed_list), plan, runner.network_layers)
         if as_json:
