@@ -10,15 +10,14 @@ file that holds one is reported.
 
 import json
 import os
-import statistics
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_echo import children, grid, seeds
+from lstm_echo.aggregate import DESCRIBED, Group
 from lstm_echo.config import InputError, regular_file, shown
 from lstm_echo.results_file import CSV_HEADER, FORMATS, csv_row
-from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row, seeds_label
+from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row
 
 
 def parse_by(text: str | None) -> list[str]:
@@ -51,70 +50,6 @@ def parse_where(texts: list[str]) -> dict[str, set]:
 
 PARALLEL_BYTES = 64 * 2**20  # a JSONL file this big is read in parts, by several processes
 MAX_READERS = 8
-
-
-DESCRIBED = ("architecture", "task", "epochs")  # named in a report picture's title
-
-
-@dataclass
-class Group:
-    """What one group's summary needs, gathered run by run."""
-
-    runs: int = 0
-    learned: list[bool] = field(default_factory=list)
-    losses: list[float | None] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-    seeds: list[int] = field(default_factory=list)
-    params: set[int] = field(default_factory=set)
-    test_echo_rates: list[float] = field(default_factory=list)
-    test_mses: list[float] = field(default_factory=list)
-    described: dict[str, set] = field(default_factory=lambda: {name: set() for name in DESCRIBED})
-
-    def add(self, row: dict) -> None:
-        self.runs += 1
-        for name, values in self.described.items():
-            values.add(row[name])
-        self.learned.append(row["learned"])
-        self.losses.append(row["final_loss"])
-        if row["seconds"] is not None:
-            self.seconds.append(row["seconds"])
-        self.seeds.append(row["seed"])
-        self.params.add(row["params"])
-        test = row["test"]
-        if test is not None:
-            if test["echo_rate"] is not None:
-                self.test_echo_rates.append(test["echo_rate"])
-            if test["mse"] is not None:
-                self.test_mses.append(test["mse"])
-
-    def extend(self, other: "Group") -> None:
-        """Add the runs another process gathered for the same group."""
-        self.runs += other.runs
-        self.learned += other.learned
-        self.losses += other.losses
-        self.seconds += other.seconds
-        self.seeds += other.seeds
-        self.params |= other.params
-        self.test_echo_rates += other.test_echo_rates
-        self.test_mses += other.test_mses
-        for name, values in self.described.items():
-            values |= other.described[name]
-
-    def summary(self) -> dict:
-        s = seeds.summarize(self.learned, self.losses)
-        return {
-            "seeds": seeds_label(sorted(set(self.seeds))),
-            "params": next(iter(self.params)) if len(self.params) == 1 else None,
-            "runs": s.runs,
-            "runs_learned": s.learned,
-            "learned_rate": s.learned_rate,
-            "diverged": s.diverged,
-            "median_final_loss": s.median_final_loss,
-            "worst_final_loss": s.worst_final_loss,
-            "median_test_echo_rate": statistics.median(self.test_echo_rates) if self.test_echo_rates else None,
-            "median_test_mse": statistics.median(self.test_mses) if self.test_mses else None,
-            "median_seconds": statistics.median(self.seconds) if self.seconds else None,
-        }
 
 
 def file_format(path: Path) -> str:

@@ -32,11 +32,11 @@ null. `seeds` is how the seeds are written on the command line (`0-19`).
 
 import functools
 import math
-import statistics
 
 import numpy as np
 
-from lstm_echo import config, provenance, seeds
+from lstm_echo import config, provenance
+from lstm_echo.aggregate import summaries
 from lstm_echo.runner import RunResult
 from lstm_echo.verdict import Verdict
 
@@ -104,44 +104,9 @@ def run_row(result: RunResult, with_history: bool = False) -> dict:
     return row
 
 
-def seeds_label(seed_list: list[int]) -> str:
-    """`0-19` for consecutive seeds, `7` for one, else the list: as `--seeds` takes them back."""
-    if len(seed_list) > 2 and seed_list == list(range(seed_list[0], seed_list[0] + len(seed_list))):
-        return f"{seed_list[0]}-{seed_list[-1]}"
-    return ",".join(map(str, seed_list))
-
-
-def median_test(runs: list[dict], name: str) -> float | None:
-    """The median over seeds of a held-out figure (null without held-out data, or when every run diverged)."""
-    values = [run["test"][name] for run in runs if run["test"] is not None and run["test"][name] is not None]
-    return statistics.median(values) if values else None
-
-
 def aggregate(rows: list[dict]) -> list[dict]:
     """One aggregate row per setting (all but the seed), in the order the settings first appear."""
-    groups: dict[tuple, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(row[name] for name in GROUP_COLUMNS), []).append(row)
-    table = []
-    for setting, runs in groups.items():
-        summary = seeds.summarize([r["learned"] for r in runs], [r["final_loss"] for r in runs])
-        table.append(
-            {
-                **dict(zip(GROUP_COLUMNS, setting)),
-                "seeds": seeds_label([r["seed"] for r in runs]),
-                "params": runs[0]["params"],
-                "runs": summary.runs,
-                "runs_learned": summary.learned,
-                "learned_rate": summary.learned_rate,
-                "diverged": summary.diverged,
-                "median_final_loss": summary.median_final_loss,
-                "worst_final_loss": summary.worst_final_loss,
-                "median_test_echo_rate": median_test(runs, "echo_rate"),
-                "median_test_mse": median_test(runs, "mse"),
-                "median_seconds": statistics.median(r["seconds"] for r in runs),
-            }
-        )
-    return table
+    return summaries(rows, GROUP_COLUMNS)
 
 
 def document(run_rows: list[dict] | None, summary: list[dict] | None = None, **extra) -> dict:
