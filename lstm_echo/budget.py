@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_echo import architectures
+from lstm_echo import architectures, program_shape
 from lstm_echo.cells import BY_KIND
 from lstm_echo.config import Experiment, InputError
 from lstm_echo.layers import LayerSpec
@@ -34,9 +34,6 @@ BASELINE = 1_500 * 2**20
 CONNECTIVITY_KEPT = 5
 CONNECTIVITY_PER_STEP = 256
 CONNECTIVITY_PROGRAM = 128 * 2**20
-# The engine trains a run's epochs in this many compiled calls, reporting progress
-# between them; it lives here so that the estimate needs no TensorFlow.
-PROGRESS_UPDATES = 50
 
 
 class TooLarge(InputError):
@@ -65,10 +62,10 @@ def activation_values(spec: LayerSpec) -> int:
 
 
 def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
-    samples = architectures.get(experiment.architecture).samples(experiment.length, experiment.sequences or 1)
+    samples = program_shape.samples(experiment)
     values = ((experiment.sequences or 0) + (experiment.test_sequences or 0)) * experiment.length
     padded = math.ceil(samples / experiment.batch_size) * experiment.batch_size
-    chunk = math.ceil(experiment.epochs / PROGRESS_UPDATES)
+    chunk = program_shape.chunk(experiment.epochs)
     return Estimate(
         weights=total_params(layers) * FLOAT * COPIES_OF_WEIGHTS,
         activations=experiment.batch_size * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION,

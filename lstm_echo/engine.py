@@ -24,8 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lstm_echo import traced_programs
-from lstm_echo.budget import PROGRESS_UPDATES
+from lstm_echo import program_shape, traced_programs
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
 from lstm_echo.network import forward
@@ -247,7 +246,7 @@ def train(
     """
     specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
-    chunk = max(1, math.ceil(epochs / PROGRESS_UPDATES))
+    chunk = program_shape.chunk(epochs)
     steps = sequence_steps or samples
     settings = (specs, samples, batch_size, chunk, steps)
     shufflers = [generator(seed, SHUFFLE_STREAM) for seed in seeds]

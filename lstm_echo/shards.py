@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_echo import architectures, budget
+from lstm_echo import program_shape
 from lstm_echo.config import Experiment, InputError, shown
 from lstm_echo.param_arithmetic import total_params
 
@@ -55,18 +55,9 @@ def plan_count(text: str) -> int:
     return int(text)
 
 
-def program_key(point: Experiment) -> tuple:
-    """What decides a point's compiled training program: every shape in it (its seeds count too, and the
-    sweep gives every point the same seeds)."""
-    samples = architectures.get(point.architecture).samples(point.length, point.sequences or 1)
-    chunk = math.ceil(point.epochs / budget.PROGRESS_UPDATES)
-    shapes = (point.architecture, point.cell, point.layers, point.length, point.neurons, point.batch_size)
-    return (*shapes, samples, point.test_sequences, chunk)
-
-
 def work(point: Experiment, seed_count: int, layers) -> float:
     """Relative cost of a point's runs: updates of every seed's model, weighted by its size and batch."""
-    samples = architectures.get(point.architecture).samples(point.length, point.sequences or 1)
+    samples = program_shape.samples(point)
     updates = point.epochs * math.ceil(samples / point.batch_size) * seed_count
     return updates * total_params(layers) * point.batch_size * point.length
 
@@ -75,7 +66,7 @@ def split(points: list[Experiment], seed_count: int, count: int, layers_of) -> l
     """The points of each of `count` shards, each shard's programs back to back, in grid order within."""
     groups: dict[tuple, list[Experiment]] = {}
     for point in points:
-        groups.setdefault(program_key(point), []).append(point)
+        groups.setdefault(program_shape.key(point), []).append(point)
     order = {key: i for i, key in enumerate(groups)}  # first appearance in the grid
     costs = {key: sum(work(p, seed_count, layers_of(p)) for p in group) for key, group in groups.items()}
     loads = [0.0] * count
@@ -97,7 +88,7 @@ def plan(points: list[Experiment], seed_count: int, count: int, layers_of) -> li
             "shard": f"{k}/{count}",
             "settings": len(shard_points),
             "runs": len(shard_points) * seed_count,
-            "programs": len({program_key(p) for p in shard_points}),
+            "programs": len({program_shape.key(p) for p in shard_points}),
             "work": shard_work,
             "share": shard_work / total,
         }

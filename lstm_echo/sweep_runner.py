@@ -14,7 +14,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from lstm_echo import children, runner, seeds, shards
+from lstm_echo import children, program_shape, runner, seeds
 from lstm_echo.config import Experiment
 from lstm_echo.results_file import ResultsFile, experiment_key
 from lstm_echo.rows import run_row
@@ -98,7 +98,7 @@ def pooled(work: list[tuple[Experiment, list[int]]], workers: int, keep_curves: 
     """Train the points in `workers` processes, yielding each group's points as the group finishes."""
     groups: dict[tuple, list] = {}
     for point, todo in work:
-        groups.setdefault(shards.program_key(point), []).append((point, todo))
+        groups.setdefault(program_shape.key(point), []).append((point, todo))
     pool = children.pool(workers)
     try:
         train = functools.partial(train_group, keep_curves=keep_curves)

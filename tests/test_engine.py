@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_echo import architectures, cells, engine, keras_model, network, seeds, tasks
+from lstm_echo import architectures, cells, engine, keras_model, network, program_shape, seeds, tasks
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 
@@ -158,7 +158,7 @@ def test_progress_is_reported_between_chunks():
         on_progress=lambda done, total, losses: seen.append((done, total)),
     )
     assert seen[-1] == (120, 120)
-    assert len(seen) == math.ceil(120 / math.ceil(120 / engine.PROGRESS_UPDATES))
+    assert len(seen) == math.ceil(120 / math.ceil(120 / program_shape.PROGRESS_UPDATES))
 
 
 def test_divergence_stops_early():

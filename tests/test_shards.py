@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import invoke, lstm_echo
 
-from lstm_echo import grid, runner, shards
+from lstm_echo import grid, program_shape, runner, shards
 from lstm_echo.results_file import SETTING_COLUMNS
 
 GRID = ["sweep", "m2m,o2o", "--length", "3,4,5", "--neurons", "3,4", "--epochs", "5", "--seeds", "2", "-q"]
@@ -28,7 +28,7 @@ def test_the_split_is_a_partition_that_keeps_each_program_whole(count):
     homes = {}
     for k, shard in enumerate(split):
         for p in shard:
-            assert homes.setdefault(shards.program_key(p), k) == k  # a program never spans shards
+            assert homes.setdefault(program_shape.key(p), k) == k  # a program never spans shards
     assert split == shards.split(points(), 2, count, runner.network_layers)
 
 

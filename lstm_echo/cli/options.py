@@ -16,8 +16,8 @@ from lstm_echo import (
     config,
     grid,
     plot,
+    program_shape,
     progress,
-    shards,
 )
 
 INT, FLOAT = "INTEGER", "FLOAT"
@@ -104,7 +104,7 @@ def worker_count(value: str | int) -> int:
 
 def worker_processes(asked: int, points: list) -> int:
     """--workers as it can be used: no more processes than program groups to share out, or than CPUs."""
-    groups = len({shards.program_key(point) for point in points})
+    groups = len({program_shape.key(point) for point in points})
     usable = max(1, min(asked, groups, os.cpu_count() or 1))
     if usable < asked:
         print(
