@@ -20,7 +20,8 @@ import numpy as np
 from lstm_echo import architectures, config, runner
 from lstm_echo.config import Experiment, InputError
 from lstm_echo.param_arithmetic import total_params
-from lstm_echo.runner import RunResult, TrainingDiverged
+from lstm_echo.run_result import RunResult
+from lstm_echo.runner import TrainingDiverged
 from lstm_echo.verdict import Verdict
 
 # What all tries may cost together, in `work` units: about 5 s of training on a 2-core laptop,

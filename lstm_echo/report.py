@@ -12,7 +12,8 @@ from lstm_echo.data import echo_sequence
 from lstm_echo.hints import Hint
 from lstm_echo.layers import CELLS, LSTM, REPEAT, TYPE_LABELS, LayerSpec
 from lstm_echo.plot import sparkline
-from lstm_echo.runner import RunResult, layer_rows
+from lstm_echo.run_result import RunResult
+from lstm_echo.runner import layer_rows
 from lstm_echo.verdict import LEARNED_ECHO_RATE, Verdict
 
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from lstm_echo import config, provenance
 from lstm_echo.aggregate import summaries
-from lstm_echo.runner import RunResult
+from lstm_echo.run_result import RunResult
 from lstm_echo.verdict import Verdict
 
 SETTING_COLUMNS = tuple(name for name in config.SETTINGS if name != "seeds")

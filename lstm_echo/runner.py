@@ -6,7 +6,7 @@ TensorFlow is imported only when training starts.
 
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import cast
 
 import numpy as np
@@ -17,7 +17,8 @@ from lstm_echo.errors import Error
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, LayerSpec
 from lstm_echo.param_arithmetic import layer_arithmetic
-from lstm_echo.verdict import Verdict, judge, tolerance
+from lstm_echo.run_result import RunResult
+from lstm_echo.verdict import judge, tolerance
 
 
 class TrainingDiverged(Error, RuntimeError):
@@ -25,33 +26,6 @@ class TrainingDiverged(Error, RuntimeError):
 
 
 SHOWN_SEQUENCES = 3  # of a held-out set, in reports and rows
-
-
-@dataclass
-class RunResult:
-    """One trained model. `inputs`, `expected` and `predictions` are the sequences shown:
-    the fixed one, or the first SHOWN_SEQUENCES held-out ones, one after another."""
-
-    experiment: Experiment
-    layers: list[dict]
-    total_params: int
-    inputs: list[float]
-    expected: list[float]
-    predictions: list[float]
-    loss_history: list[float]
-    final_loss: float  # the mean squared error on the training data, once trained
-    train: Verdict
-    test: Verdict | None  # on the held-out sequences, with --sequences
-    timings: dict = field(default_factory=dict)
-    weights: list[np.ndarray] = field(default_factory=list)  # trained, in Keras' order
-    finished: str = ""  # when training ended, UTC (ISO 8601)
-    test_loss_history: list[float] = field(default_factory=list)  # held-out loss after each chunk of epochs
-    test_loss_epochs: list[int] = field(default_factory=list)  # the epoch of each
-
-    @property
-    def verdict(self) -> Verdict:
-        """What the run is judged by: the held-out sequences when there are some."""
-        return self.test or self.train
 
 
 @dataclass(frozen=True)
