@@ -24,17 +24,9 @@ STARTED = time.perf_counter()
 # BadParameter derives from the usage error class that Typer's parser raises for
 # every bad command line (whether Typer bundles click or depends on it).
 UsageError = cast(type[typer.BadParameter], typer.BadParameter.__base__)
-
-
 INCOMPLETE = 3  # merge and status: a sharded sweep's plan holds runs no file has
-
-
 NOT_ECHOED = 3
-
-
 INTERRUPTED = 130
-
-
 OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO)
 
 
@@ -135,7 +127,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
-
 
 INVOKED: list[str] = []  # the arguments of the command being run
 

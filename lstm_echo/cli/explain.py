@@ -17,8 +17,6 @@ from lstm_echo.cli.console import fail, print_json, saved_picture, show
 from lstm_echo.cli.options import Json, checked_plot, setting_option
 
 EXPLAIN_TOPICS = ("timedistributed", "vanishing")
-
-
 VANISHING_LENGTH = 20  # long enough for the gradients to part ways
 
 

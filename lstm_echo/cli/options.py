@@ -55,42 +55,21 @@ Arch = Annotated[
         parser=setting_parser("architecture"),
     ),
 ]
-
-
 Archs = Annotated[
     list[str] | None,
     typer.Argument(metavar="ARCH", help="Architectures (default: all).", parser=setting_parser("architecture")),
 ]
-
-
 Length = Annotated[int | None, setting_option("length")]
-
-
 Neurons = Annotated[int | None, setting_option("neurons")]
-
-
 Epochs = Annotated[int | None, setting_option("epochs")]
-
-
 Cell = Annotated[str | None, setting_option("cell")]
-
-
 Layers = Annotated[int | None, setting_option("layers")]
-
-
 Seed = Annotated[int | None, setting_option("seed")]
-
-
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", metavar="FILE.toml", help="TOML file of settings; options override it.")
 ]
-
-
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
-
-
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (as --progress none).")]
-
 
 MAX_WORKERS = 256
 
@@ -131,24 +110,16 @@ ProgressMode = Annotated[
         help="On stderr: auto (a bar on a terminal, even with --json), lines (a line per phase or setting, for logs) or none.",
     ),
 ]
-
-
 PerSeed = Annotated[bool, typer.Option("--per-seed", help="With --seeds: a row per seed (and loss histories in JSON).")]
-
-
 RequireEcho = Annotated[
     bool, typer.Option("--require-echo", help="Exit 3 unless the run (every seed) learns its task.")
 ]
-
-
 NoHint = Annotated[
     bool,
     typer.Option(
         "--no-hint", help="After a miss, skip the hint's tries (retraining this seed with one change at a time)."
     ),
 ]
-
-
 Plot = Annotated[
     Path | None,
     typer.Option(
@@ -157,8 +128,6 @@ Plot = Annotated[
         help="Save the loss curves (.png, .svg or .pdf; needs the plot extra); held-out loss dashed.",
     ),
 ]
-
-
 Connectivity = Annotated[
     bool,
     typer.Option(
@@ -166,8 +135,6 @@ Connectivity = Annotated[
         help="Also |d y_t / d x_s| for every output t and input step s, and the share on the task's source step.",
     ),
 ]
-
-
 SaveModel = Annotated[
     Path | None,
     typer.Option(
@@ -181,8 +148,6 @@ SaveModel = Annotated[
 
 # What `with_setting_options` hands a command: {setting: its parsed value, or None}.
 SettingOptions = Mapping[str, Any]
-
-
 NO_OPTIONS: SettingOptions = MappingProxyType({})
 
 
