@@ -1,11 +1,26 @@
 """lstm-echo: how the way a sequence problem is framed shapes an LSTM.
 
-The library (`lstm_echo.run`, `compare`, `sweep`, `inspect`, `params`,
-`predict`, `read_results` and the exception `Error`) lives in `lstm_echo.api`
+The library (`lstm_echo.run`, `compare`, `sweep`, `inspect`, `explain`,
+`params`, `list_architectures`, `predict`, `read_results`, `merge`, `status`, `cache`
+and the exception `Error`) lives in `lstm_echo.api`
 and is loaded on first use, so the command line's start-up pays nothing for it.
 """
 
-API = ("Error", "compare", "inspect", "params", "predict", "read_results", "run", "sweep")
+API = (
+    "Error",
+    "cache",
+    "compare",
+    "explain",
+    "inspect",
+    "list_architectures",
+    "merge",
+    "params",
+    "predict",
+    "read_results",
+    "run",
+    "status",
+    "sweep",
+)
 
 
 def __getattr__(name: str):

@@ -85,7 +85,7 @@ def expand(value) -> list[int]:
     ):
         if len(value) > MAX_SEEDS:
             raise SeedsError(f"at most {MAX_SEEDS:,} seeds")
-        return parse(",".join(map(str, value)))
+        return parse_list(",".join(map(str, value)))  # [7] is the seed 7, not seven seeds
     raise SeedsError('must be a count, a string like "0-19" or a non-empty list of seeds')
 
 

@@ -160,3 +160,26 @@ def test_the_readmes_python_example_names_the_library_as_it_is():
     assert called and called <= set(api.__all__)
     line = next(line for line in block.splitlines() if ".totals" in line)
     assert repr(eval(line.split("#")[0])) == line.split("# ")[1].strip()  # the count it shows
+
+
+def test_the_other_commands_results_match_the_command_line(tmp_path):
+    listed = lstm_echo.list_architectures(length=7)
+    assert listed.text(100) == invoke("architectures", "--length", "7", env={"COLUMNS": "100"}).stdout
+    assert listed.descriptions == cli_json("architectures", "--length", 7)
+    explained = lstm_echo.explain("timedistributed", length=4, neurons=3, epochs=20)
+    assert explained.answer == cli_json("explain", "timedistributed", "--length", 4, "--neurons", 3, "--epochs", 20)
+    assert lstm_echo.cache().state == cli_json("cache")
+
+    out = tmp_path / "runs.jsonl"
+    for k in (0, 1):  # two shards of three: one is missing
+        assert (
+            invoke(
+                "sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "-q", "--shard", f"{k}/3", "--out", out
+            ).exit_code
+            == 0
+        )
+    status = lstm_echo.status(out)
+    assert not status.complete and status.shards == cli_json("status", out)["shards"]
+    merged = lstm_echo.merge(sorted((tmp_path / "runs.d").glob("*-of-3.jsonl")), out)
+    assert not merged.complete and [m["shard"] for m in merged.missing] == [2]
+    assert merged.line.startswith(f"{out}: ") and len(lstm_echo.read_results(out)) == merged.outcome.runs

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import invoke
 
-from lstm_echo import explain
+from lstm_echo import explanations as explain
 
 
 @pytest.fixture(scope="module")

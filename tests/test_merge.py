@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import invoke
 
-from lstm_echo import merge
+from lstm_echo import merging as merge
 from lstm_echo.config import InputError
 from lstm_echo.results_file import ResultsFile, key
 

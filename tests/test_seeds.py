@@ -90,3 +90,10 @@ def test_bad_seeds_exit_2(value):
 def test_seed_and_seeds_together_is_an_error():
     result = invoke("run", "m2m", "--seed", "1", "--seeds", "3")
     assert result.exit_code == 2 and "either --seed or --seeds" in result.stderr
+
+
+def test_a_list_of_one_seed_is_that_seed_not_a_count():
+    from lstm_echo import seeds as seed_lists
+
+    assert seed_lists.expand([7]) == [7] and seed_lists.expand([0]) == [0]  # [7] once meant seeds 0-6
+    assert seed_lists.expand(7) == list(range(7)) and seed_lists.expand("7,") == [7]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import invoke
 
-from lstm_echo import merge
+from lstm_echo import merging as merge
 from lstm_echo.results_file import key
 
 pytestmark = pytest.mark.slurm

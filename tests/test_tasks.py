@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lstm_echo import config, explain, runner, tasks
+from lstm_echo import config, runner, tasks
+from lstm_echo import explanations as explain
 from lstm_echo.cli import app
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"

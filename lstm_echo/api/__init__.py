@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_echo import architectures as registry
 from lstm_echo import (
-    architectures,
     budget,
     grid,
     inspection,
@@ -37,12 +37,29 @@ from lstm_echo import (
 from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
 from lstm_echo.api.results import Results, read_results
 from lstm_echo.api.settings import checked_experiment, chosen_architectures, gather, keywords, one_seed_option
+from lstm_echo.api.tools import (
+    Architectures,
+    Cache,
+    Explanation,
+    Merged,
+    Status,
+    cache,
+    explain,
+    list_architectures,
+    merge,
+    status,
+)
 from lstm_echo.config import DEFAULTS, SETTINGS, Experiment, InputError, shown, unknown_key
 from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS
 
 __all__ = [
+    "Architectures",
+    "Cache",
     "Comparison",
+    "Explanation",
+    "Merged",
+    "Status",
     "Error",
     "Inspection",
     "Params",
@@ -50,12 +67,17 @@ __all__ = [
     "Results",
     "Run",
     "Sweep",
+    "cache",
     "compare",
+    "explain",
     "inspect",
+    "list_architectures",
+    "merge",
     "params",
     "predict",
     "read_results",
     "run",
+    "status",
     "sweep",
 ]
 
@@ -97,7 +119,7 @@ def compare_experiments(
 def compare_title(experiments: list[Experiment], seed_list: list[int]) -> str:
     from lstm_echo import report
 
-    return report.compare_title(experiments[0], seed_list, every=len(experiments) == len(architectures.REGISTRY))
+    return report.compare_title(experiments[0], seed_list, every=len(experiments) == len(registry.REGISTRY))
 
 
 def compare(names: Iterable[str] | str | None = None, *, config: str | Path | None = None, **settings) -> Comparison:

@@ -1,12 +1,6 @@
 """`lstm-echo architectures`: the registry of architectures as a table."""
 
-from typing import cast
-
-from lstm_echo import (
-    architectures,
-    config,
-    report,
-)
+from lstm_echo import api
 from lstm_echo.cli.console import print_json, show
 from lstm_echo.cli.options import Json, Length
 
@@ -16,9 +10,8 @@ def command(
     as_json: Json = False,
 ):
     """List the architectures with their aliases, data shapes, layers and defaults."""
-    steps = cast(int, config.DEFAULTS["length"]) if length is None else length
-    descriptions = [report.describe(arch, steps) for arch in architectures.REGISTRY]
+    listed = api.list_architectures(length)
     if as_json:
-        print_json(descriptions)
+        print_json(listed.descriptions)
         return
-    show(report.architectures_table(descriptions, steps))
+    show(listed)

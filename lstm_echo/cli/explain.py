@@ -6,18 +6,13 @@ from typing import Annotated
 import typer
 
 from lstm_echo import (
-    budget,
     config,
     plot,
-    report,
-    runner,
 )
-from lstm_echo.api.settings import checked_experiment, given
+from lstm_echo.api.settings import given
+from lstm_echo.api.tools import VANISHING_LENGTH, explain_experiments, explain_trained
 from lstm_echo.cli.console import fail, print_json, saved_picture, show
 from lstm_echo.cli.options import Json, checked_plot, setting_option
-
-EXPLAIN_TOPICS = ("timedistributed", "vanishing")
-VANISHING_LENGTH = 20  # long enough for the gradients to part ways
 
 
 # Typer keeps the line breaks of a help paragraph after the first: each of those is one line here.
@@ -53,40 +48,16 @@ def command(
     vanishing: trains a SimpleRNN, a GRU and an LSTM many-to-many and measures how the last output's gradient fades with the lag, before and after training.
     """
     topic = topic.lower()
-    if topic not in EXPLAIN_TOPICS:
-        fail(f"Invalid value for TOPIC: {config.shown(topic)} (must be one of {', '.join(EXPLAIN_TOPICS)})")
     options = given({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
-    if topic == "vanishing":
-        options.setdefault("length", VANISHING_LENGTH)
-    # vanishing trains one network per cell; timedistributed one LSTM network.
-    cells_trained = ("simple", "gru", "lstm") if topic == "vanishing" else ("lstm",)
-    trained = [checked_experiment({**options, "architecture": "many-to-many", "cell": c}, {}) for c in cells_trained]
-    if topic == "vanishing":  # each cell's gradients are a row of its connectivity
-        for experiment in trained:
-            budget.check_connectivity(experiment, runner.network_layers(experiment), 1)
-    e = trained[-1]
+    e = explain_experiments(topic, options)[-1]
     if plot_file is not None and topic != "vanishing":
         fail(f"Invalid value for --plot: {config.shown(str(plot_file))} (only explain vanishing draws a plot)")
     plot_file = checked_plot(plot_file)
-    from lstm_echo import explain  # builds networks and trains them: TensorFlow
-
-    if topic == "timedistributed":
-        answer = explain.timedistributed(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)
-    else:
-        answer = explain.vanishing(length=e.length, neurons=e.neurons, epochs=e.epochs, seed=e.seed)
-        if plot_file is not None:
-            series = {
-                f"{cell} {phase}": (list(range(e.length)), values[phase])
-                for cell, values in answer["cells"].items()
-                for phase in ("initial", "trained")
-            }
-            title = (
-                f"How far back the last output's gradient reaches: length {e.length}, neurons {e.neurons}, "
-                f"{e.epochs} epochs, seed {e.seed} (dashed: before training)"
-            )
-            plot.save_lines(plot_file, series, title, "lag (steps back from the last)", "|d y_last / d x|", log=True)
-            saved_picture(plot_file)
+    answer = explain_trained(topic, e)
+    if plot_file is not None:
+        plot.write_figure(answer.plot(), plot_file)
+        saved_picture(plot_file)
     if as_json:
-        print_json(answer)
+        print_json(answer.answer)
         return
-    show(report.timedistributed_report(answer) if topic == "timedistributed" else report.vanishing_report(answer))
+    show(answer)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from lstm_echo import (
-    merge,
+    api,
     report,
     rows,
     sweep_plan,
@@ -26,8 +26,8 @@ def command(
 ):
     """Merge results files (a sweep's shards, say) into one: whole or not at all, each run once; with the plan
     a sharded sweep leaves beside its shards, say which shards are missing runs (exit 3)."""
-    found = sweep_plan.find(files)  # a plan that is not one is refused before anything is written
-    merged = merge.merge(files, into, found[1].keys() if found else ())
+    done = api.merge(files, into)
+    merged = done.outcome
     for run in merged.conflicts[:CONFLICTS_SHOWN]:
         settings = ", ".join(f"{name} {value}" for name, value in zip(rows.SETTING_COLUMNS, run) if value is not None)
         fields = ", ".join(merged.differing.get(run, [])) or "results"
@@ -35,24 +35,19 @@ def command(
     if len(merged.versions) > 1:
         made = "; ".join(f"lstm-echo {a}, TensorFlow {b}, Keras {c}" for a, b, c in sorted(merged.versions))
         print(f"Warning: the runs were made by different versions: {made}", file=sys.stderr)
-    plan = found[1] if found else None
-    gaps = sweep_plan.missing(plan.shard_keys(), lambda key: merge.digest(key) in merged.keys) if plan else {}
     if as_json:
         conflicts = [
             {**dict(zip(rows.SETTING_COLUMNS, run)), "differing": merged.differing.get(run, [])}
             for run in merged.conflicts
         ]
         document = {"into": str(into), "runs": merged.runs, "duplicates": merged.duplicates, "conflicts": conflicts}
-        if plan:
-            document["missing"] = [{"shard": k, "runs": len(keys)} for k, keys in gaps.items()]
+        if done.plan:
+            document["missing"] = done.missing
         print_json(document)
     else:
-        print(
-            f"{into}: {report.plural(merged.runs, 'run')} from {report.plural(len(files), 'file')}; "
-            f"{merged.duplicates} duplicates dropped, {len(merged.conflicts)} conflicts (the first kept)"
-        )
-    if plan and gaps:
-        say_missing(plan, gaps)
+        print(done.line)
+    if done.plan and done.gaps:
+        say_missing(done.plan, done.gaps)
         raise typer.Exit(INCOMPLETE)
 
 
