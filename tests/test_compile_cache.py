@@ -5,6 +5,7 @@ import hmac
 import json
 import os
 import resource
+import shutil
 import stat
 from pathlib import Path
 
@@ -27,6 +28,28 @@ def run_in(env_changes: dict, monkeypatch, **kwargs) -> tuple[dict, str]:
 def numbers(doc: dict) -> tuple:
     row = doc["runs"][0]
     return row["predictions"], row["loss_history"], row["final_loss"]
+
+
+@pytest.fixture(scope="module")
+def warmed(tmp_path_factory) -> tuple[Path, Path, tuple]:
+    """A cache folder and key filled by one real run of RUN, and that run's numbers: the first process of
+    the tests below, made once; each test damages a copy of its own and runs the second process."""
+    home = tmp_path_factory.mktemp("warmed")
+    env = {**os.environ, "LSTM_ECHO_CACHE_DIR": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
+    first = lstm_echo(*RUN, env=env)
+    assert first.returncode == 0, first.stderr
+    return home / "cache", home / "config", numbers(json.loads(first.stdout))
+
+
+def warm_copy(warmed, folder: Path, monkeypatch) -> tuple:
+    """`warmed`'s cache copied to `folder` (modes kept) and its key to a config folder beside it, both in
+    this test's environment; the first run's numbers."""
+    cache, config, first = warmed
+    shutil.copytree(cache, folder)
+    shutil.copytree(config, folder.parent / "config")
+    monkeypatch.setenv("LSTM_ECHO_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder.parent / "config"))
+    return first
 
 
 @pytest.mark.parametrize(
@@ -69,40 +92,40 @@ def notice_line(stderr: str, *fragments) -> None:
 
 @pytest.mark.process
 @pytest.mark.parametrize("damage", ["cut short", "one byte changed"])
-def test_a_damaged_traced_program_is_traced_again(tmp_path, monkeypatch, damage):
+def test_a_damaged_traced_program_is_traced_again(tmp_path, monkeypatch, warmed, damage):
     folder = tmp_path / "cache"
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    first = warm_copy(warmed, folder, monkeypatch)
     (entry,) = compile_cache.traced(folder)
     data = entry.read_bytes()
     entry.write_bytes(data[:1000] if damage == "cut short" else data[:-50] + bytes([data[-50] ^ 1]) + data[-49:])
     again, stderr = run_in({}, monkeypatch)
-    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    assert numbers(again) == first and again["timings"]["compile_cache"] == "miss"
     notice_line(stderr, str(folder), "not written by lstm-echo", "traced and compiled anew")
     third, stderr = run_in({}, monkeypatch)  # recorded whole again
     assert third["timings"]["compile_cache"] == "hit" and stderr == ""
 
 
 @pytest.mark.process
-def test_a_damaged_compiled_program_is_compiled_again(tmp_path, monkeypatch):
+def test_a_damaged_compiled_program_is_compiled_again(tmp_path, monkeypatch, warmed):
     folder = tmp_path / "cache"
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    first = warm_copy(warmed, folder, monkeypatch)
     (entry,) = compile_cache.compiled(folder)
     entry.write_bytes(entry.read_bytes()[:1000])  # cut short, as a full disk or a crash might leave it
     again, stderr = run_in({}, monkeypatch)
-    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    assert numbers(again) == first and again["timings"]["compile_cache"] == "miss"
     notice_line(stderr, str(folder), "is not the program its record names")
 
 
 @pytest.mark.process
-def test_a_compiled_program_replaced_by_a_link_is_not_followed(tmp_path, monkeypatch):
+def test_a_compiled_program_replaced_by_a_link_is_not_followed(tmp_path, monkeypatch, warmed):
     folder, victim = tmp_path / "cache", tmp_path / "someone-elses-file"
     victim.write_text("theirs")
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    first = warm_copy(warmed, folder, monkeypatch)
     (entry,) = compile_cache.compiled(folder)
     entry.unlink()
     entry.symlink_to(victim)
     again, stderr = run_in({}, monkeypatch)
-    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    assert numbers(again) == first and again["timings"]["compile_cache"] == "miss"
     notice_line(stderr, entry.name)
     assert victim.read_text() == "theirs" and entry.is_file() and not entry.is_symlink()
 
@@ -137,9 +160,9 @@ def planted(graph: bytes, target: Path) -> bytes:
 
 
 @pytest.mark.process
-def test_a_planted_graph_op_never_runs(tmp_path, monkeypatch):
+def test_a_planted_graph_op_never_runs(tmp_path, monkeypatch, warmed):
     folder, target = tmp_path / "cache", tmp_path / "written-by-the-attacker"
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    first = warm_copy(warmed, folder, monkeypatch)
     (entry,) = compile_cache.traced(folder)
     record = entry.read_bytes()
     start = len(compile_cache.MAGIC) + compile_cache.MAC_BYTES
@@ -147,14 +170,14 @@ def test_a_planted_graph_op_never_runs(tmp_path, monkeypatch):
     entry.write_bytes(forged(record, planted(graph, target)))
     again, stderr = run_in({}, monkeypatch)
     assert not target.exists()
-    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    assert numbers(again) == first and again["timings"]["compile_cache"] == "miss"
     notice_line(stderr, "not written by lstm-echo for this user")
 
 
 @pytest.mark.process
-def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatch):
+def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatch, warmed):
     folder = tmp_path / "cache"
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    warm_copy(warmed, folder, monkeypatch)
     (mine,) = compile_cache.traced(folder)
     other = lstm_echo(*RUN[:3], "3", *RUN[4:])
     assert other.returncode == 0, other.stderr
@@ -168,15 +191,15 @@ def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatc
 
 
 @pytest.mark.process
-def test_a_swapped_executable_never_loads(tmp_path, monkeypatch):
+def test_a_swapped_executable_never_loads(tmp_path, monkeypatch, warmed):
     folder = tmp_path / "cache"
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    first = warm_copy(warmed, folder, monkeypatch)
     (mine,) = compile_cache.compiled(folder)
     assert lstm_echo(*RUN[:3], "3", *RUN[4:]).returncode == 0
     (theirs,) = set(compile_cache.compiled(folder)) - {mine}
     mine.write_bytes(theirs.read_bytes())  # another compiled program's bytes under this one's name
     again, stderr = run_in({}, monkeypatch)
-    assert numbers(again) == numbers(first) and again["timings"]["compile_cache"] == "miss"
+    assert numbers(again) == first and again["timings"]["compile_cache"] == "miss"
     notice_line(stderr, "is not the program its record names")
 
 
@@ -197,13 +220,13 @@ def owned_by_nobody(path: Path) -> None:
     ids=["group-writable", "world-writable", "foreign-owned", "a shared folder above"],
 )
 @pytest.mark.process
-def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, make, reason):
+def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, warmed, make, reason):
     folder = tmp_path / "shared" / "cache"
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    first = warm_copy(warmed, folder, monkeypatch)
     before = {path: path.read_bytes() for path in folder.iterdir()}
     make(folder)
     doc, stderr = run_in({}, monkeypatch)
-    assert doc["timings"]["compile_cache"] == "off" and numbers(doc) == numbers(first)
+    assert doc["timings"]["compile_cache"] == "off" and numbers(doc) == first
     notice_line(stderr, "compile cache off for this run", str(folder), reason)
     assert {path: path.read_bytes() for path in folder.iterdir()} == before  # used and changed not at all
     cleared = invoke("cache", "--clear", env={"LSTM_ECHO_CACHE_DIR": str(folder)})
@@ -235,10 +258,9 @@ def test_the_folder_and_files_are_private_whatever_the_umask(tmp_path, monkeypat
     ids=["readable by others", "in a shared folder", "cut short"],
 )
 @pytest.mark.process
-def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypatch, spoil, reason):
-    config_home = tmp_path / "config"
-    run_in({"LSTM_ECHO_CACHE_DIR": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(config_home)}, monkeypatch)
-    spoil(config_home / "lstm-echo" / "cache.key")
+def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypatch, warmed, spoil, reason):
+    warm_copy(warmed, tmp_path / "cache", monkeypatch)
+    spoil(tmp_path / "config" / "lstm-echo" / "cache.key")
     doc, stderr = run_in({}, monkeypatch)
     assert doc["timings"]["compile_cache"] == "off"
     notice_line(stderr, "compile cache off for this run", reason)
@@ -246,10 +268,10 @@ def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypat
 
 @pytest.mark.process
 @pytest.mark.parametrize("kind", ["a link", "a FIFO"])
-def test_a_record_that_is_not_a_plain_file_is_not_read_or_written_through(tmp_path, monkeypatch, kind):
+def test_a_record_that_is_not_a_plain_file_is_not_read_or_written_through(tmp_path, monkeypatch, warmed, kind):
     folder, victim = tmp_path / "cache", tmp_path / "someone-elses-file"
     victim.write_text("theirs")  # a link is pointed at a file of the test's own: never at a device
-    first, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
+    first = warm_copy(warmed, folder, monkeypatch)
     (entry,) = compile_cache.traced(folder)
     entry.unlink()
     if kind == "a FIFO":
@@ -257,7 +279,7 @@ def test_a_record_that_is_not_a_plain_file_is_not_read_or_written_through(tmp_pa
     else:
         entry.symlink_to(victim)
     again, stderr = run_in({}, monkeypatch, timeout=120)
-    assert numbers(again) == numbers(first)
+    assert numbers(again) == first
     notice_line(stderr, entry.name)
     assert victim.read_text() == "theirs" and entry.is_file() and not entry.is_symlink()  # replaced, not followed
 
