@@ -252,21 +252,20 @@ def test_full_output_and_ascii_terminals():
 
 
 # 11. Terminal widths: nonsense is ignored, narrow tables wrap rather than hide a number.
-@pytest.mark.process
+# In-process: the consoles are made per invocation, from the COLUMNS of that moment.
 @pytest.mark.parametrize("columns", ["0", "1", "-5", "abc", "99999999"])
 def test_nonsense_widths_are_ignored(columns):
-    result = lstm_echo("params", "m2m", env={**os.environ, "COLUMNS": columns})
-    assert result.returncode == 0 and "4 × ((1 + 1) × 5 + 5²) = 140" in result.stdout
+    result = invoke("params", "m2m", env={"COLUMNS": columns})
+    assert result.exit_code == 0 and "4 × ((1 + 1) × 5 + 5²) = 140" in result.stdout
 
 
-@pytest.mark.process
 @pytest.mark.parametrize("columns", ["40", "60", "80"])
 def test_narrow_tables_hide_no_number(columns):
-    env = {**os.environ, "COLUMNS": columns}
-    run = lstm_echo("run", "m2m", "--epochs", "3", "--no-hint", env=env)
-    assert run.returncode == 0 and "…" not in run.stdout
-    compare = lstm_echo("compare", "--epochs", "3", env=env)
-    assert compare.returncode == 0 and "…" not in compare.stdout
+    run = invoke("run", "m2m", "--epochs", "3", "--no-hint", env={"COLUMNS": columns})
+    assert run.exit_code == 0 and "…" not in run.stdout
+    assert max(map(len, run.stdout.splitlines())) <= int(columns)  # laid out at that width
+    compare = invoke("compare", "--epochs", "3", env={"COLUMNS": columns})
+    assert compare.exit_code == 0 and "…" not in compare.stdout
     for name in ("one-to-one", "many-to-many-dense", "encoder-decoder"):
         assert name in compare.stdout.replace("\n", "") or name in compare.stdout
 
