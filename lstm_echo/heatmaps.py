@@ -171,7 +171,7 @@ def inspect_report(answer: dict) -> Group:
 
 
 def plot_panels(answer: dict) -> list[dict]:
-    """The same heatmaps for `plot.save_heatmaps`: every recurrent layer's panels, then the connectivity,
+    """The same heatmaps for `plot.heatmaps_figure`: every recurrent layer's panels, then the connectivity,
     its source cells marked and its source score in the title. Each step is labelled with its input."""
     inputs = [f"{value:.2g}" for value in answer["inputs"]]
     panels = []

@@ -88,10 +88,6 @@ def rates_figure(series: dict[str, list[tuple]], title: str, x_label: str):
     return finish(figure, axes, title, legend=any(series))
 
 
-def save_rates(path: Path, series: dict[str, list[tuple]], title: str, x_label: str) -> None:
-    write_figure(rates_figure(series, title, x_label), path)
-
-
 def lines_figure(
     series: dict[str, tuple[list, list[float]]],
     title: str,
@@ -121,10 +117,6 @@ def lines_figure(
     axes.set_ylabel(y_label)
     axes.grid(True, alpha=0.3)
     return finish(figure, axes, title, legend=any(series))
-
-
-def save_lines(path: Path, *args, **kwargs) -> None:
-    write_figure(lines_figure(*args, **kwargs), path)
 
 
 def new_figure(size: tuple[float, float] = (8, 4.5)):
@@ -229,11 +221,6 @@ def loss_figure(
     return finish(figure, axes, title, legend=bool(learned) or len(curves) <= 10)
 
 
-def save(path: Path, *args, **kwargs) -> None:
-    """`loss_figure`, written whole or not at all."""
-    write_figure(loss_figure(*args, **kwargs), path)
-
-
 def heatmaps_figure(panels: list[dict], title: str):
     """Heatmaps, HEATMAP_COLUMNS to a row, each panel {title, values (rows, columns), low, high, x_label,
     y_label, x_values, marked}: a red-blue scale centred at 0 where `low` is negative, else white to
@@ -261,7 +248,3 @@ def heatmaps_figure(panels: list[dict], title: str):
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return figure
-
-
-def save_heatmaps(path: Path, panels: list[dict], title: str) -> None:
-    write_figure(heatmaps_figure(panels, title), path)

@@ -183,3 +183,8 @@ def test_the_other_commands_results_match_the_command_line(tmp_path):
     merged = lstm_echo.merge(sorted((tmp_path / "runs.d").glob("*-of-3.jsonl")), out)
     assert not merged.complete and [m["shard"] for m in merged.missing] == [2]
     assert merged.line.startswith(f"{out}: ") and len(lstm_echo.read_results(out)) == merged.outcome.runs
+
+
+def test_the_package_offers_every_function_of_the_library():
+    functions = {name for name in api.__all__ if name[0].islower()} | {"Error"}
+    assert set(lstm_echo.API) == functions  # lstm_echo/__init__.py names them without importing the library

@@ -46,18 +46,13 @@ def test_bad_plot_paths(tmp_path):
 
 
 def drawn(monkeypatch, **kwargs):
-    """The axes `plot.save` would write: its lines' labels, colours and styles, and its y limits."""
-    seen = {}
-
-    def keep(figure, path):
-        axes = figure.axes[0]
-        seen["lines"] = [(line.get_label(), line.get_color(), line.get_linestyle()) for line in axes.get_lines()]
-        seen["bottom"] = axes.get_ylim()[0]
-        seen["title"] = axes.get_title()
-
-    monkeypatch.setattr(plot, "write_figure", keep)
-    plot.save("unused.png", **kwargs)
-    return seen
+    """What `plot.loss_figure` draws: its lines' labels, colours and styles, its y limits and title."""
+    axes = plot.loss_figure(**kwargs).axes[0]
+    return {
+        "lines": [(line.get_label(), line.get_color(), line.get_linestyle()) for line in axes.get_lines()],
+        "bottom": axes.get_ylim()[0],
+        "title": axes.get_title(),
+    }
 
 
 def test_equal_curves_are_drawn_once_and_a_far_lower_one_leaves_the_axis(monkeypatch):

@@ -63,9 +63,10 @@ def test_groups_are_sorted_and_the_picture_says_what_it_shows(tmp_path, monkeypa
     doc = json.loads(invoke("report", path, "--by", "neurons", "--json").stdout)
     assert [row["neurons"] for row in doc["summary"]] == [2, 3, 4]  # the file holds 4, 2, 3
     drawn = {}
-    monkeypatch.setattr(plot, "save_rates", lambda *args: drawn.update(args=args))
+    monkeypatch.setattr(plot, "rates_figure", lambda *args: drawn.update(args=args))
+    monkeypatch.setattr(plot, "write_figure", lambda *args: None)
     assert invoke("report", path, "--by", "neurons", "--plot", tmp_path / "r.png").exit_code == 0
-    _, series, title, axis = drawn["args"]
+    series, title, axis = drawn["args"]
     assert series == {"": [(2, 0, 2), (3, 0, 2), (4, 0, 2)]} and axis == "neurons"
     assert title == "many-to-many, task echo, epochs 3: 6 runs from 1 file"
 

@@ -193,7 +193,8 @@ def test_kept_curves_let_a_resumed_sweep_draw_every_setting(tmp_path, monkeypatc
     trained = json.loads(invoke("run", "m2m", "--length", "3", "--epochs", "4", "--json").stdout)["runs"][0]
     assert recorded[0]["loss_history"] == trained["loss_history"]  # seed 0 at length 3, as a run gives it
     drawn = {}
-    monkeypatch.setattr(plot, "save", lambda path, curves, *rest: drawn.update(curves))
+    monkeypatch.setattr(plot, "loss_figure", lambda curves, *rest: drawn.update(curves))
+    monkeypatch.setattr(plot, "write_figure", lambda *args: None)
     resumed = invoke(*first[:3], "3,4,5", *first[4:], "--plot", tmp_path / "loss.png")
     assert resumed.exit_code == 0 and list(drawn) == [
         "length 3, neurons 3",

@@ -18,6 +18,7 @@ the first function that trains.
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,15 @@ from lstm_echo import (
 )
 from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
 from lstm_echo.api.results import Results, read_results
-from lstm_echo.api.settings import checked_experiment, chosen_architectures, gather, keywords, one_seed_option
+from lstm_echo.api.settings import (
+    MAX_WORKERS,
+    checked_experiment,
+    chosen_architectures,
+    gather,
+    keywords,
+    named,
+    one_seed_option,
+)
 from lstm_echo.api.tools import (
     Architectures,
     Cache,
@@ -57,15 +66,15 @@ __all__ = [
     "Architectures",
     "Cache",
     "Comparison",
-    "Explanation",
-    "Merged",
-    "Status",
     "Error",
+    "Explanation",
     "Inspection",
+    "Merged",
     "Params",
     "Prediction",
     "Results",
     "Run",
+    "Status",
     "Sweep",
     "cache",
     "compare",
@@ -124,10 +133,7 @@ def compare_title(experiments: list[Experiment], seed_list: list[int]) -> str:
 
 def compare(names: Iterable[str] | str | None = None, *, config: str | Path | None = None, **settings) -> Comparison:
     """Train several architectures (default: all) on the same settings and seeds, as `lstm-echo compare` does."""
-    listed = [names] if isinstance(names, str) else list(names or [])
-    for name in listed:
-        keywords("compare", {"architecture": name})
-    experiments, seed_list = compare_experiments(listed, config, keywords("compare", settings))
+    experiments, seed_list = compare_experiments(named("compare", names), config, keywords("compare", settings))
     runs = [train(e, seed_list) for e in experiments]
     return Comparison(runs, compare_title(experiments, seed_list))
 
@@ -179,8 +185,8 @@ def sweep(
     holds already is read rather than trained again."""
     one_seed_option(settings)
     _, seed_list, points = sweep_grid(config, sweep_axes("sweep", {"architecture": architecture, **settings}))
-    if not isinstance(workers, int) or not 1 <= workers <= 256:
-        raise InputError(f"sweep(): key 'workers' must be a number, 1 to 256, got {shown(workers)}")
+    if type(workers) is not int or not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"sweep(): key 'workers' must be a number, 1 to {MAX_WORKERS}, got {shown(workers)}")
     check_sweep_memory(points, seed_list, workers)
     if keep_curves and (out is None or Path(out).suffix.lower() != ".jsonl"):
         raise InputError("sweep(): keep_curves needs out='FILE.jsonl'")
@@ -204,9 +210,7 @@ def params(
     layers: int | None = None,
 ) -> Params:
     """The parameter arithmetic of every layer, as `lstm-echo params` shows it (no TensorFlow)."""
-    listed = [names] if isinstance(names, str) else list(names or [])
-    for name in listed:
-        keywords("params", {"architecture": name})
+    listed = named("params", names)
     values = {
         **DEFAULTS,
         **keywords("params", {"length": length, "neurons": neurons, "cell": cell, "layers": layers}),
@@ -267,12 +271,16 @@ def model_path(target) -> Path | None:
     return Path(target) if target is not None and saved_model.is_model_name(Path(target)) else None
 
 
+@dataclass(frozen=True)
 class InspectPlan:
     """What `inspect` will look at, every input checked: a model file's weights, or an experiment to train."""
 
-    def __init__(self, experiment, seed_list, model, sequence, texts, connectivity):
-        self.experiment, self.seed_list, self.model = experiment, seed_list, model
-        self.sequence, self.texts, self.connectivity = sequence, texts, connectivity
+    experiment: Experiment
+    seed_list: list[int]
+    model: Path | None
+    sequence: np.ndarray
+    texts: list[str] | None  # the sequence as typed, when one was
+    connectivity: bool
 
 
 def inspect_plan(

@@ -74,12 +74,35 @@ def model_of(experiment: Experiment, weights: list[np.ndarray]):
 
 
 def loss_plot(results: list[runner.RunResult], title: str, several: bool):
+    """A curve per seed, coloured by its verdict when `several` seeds ran; held-out loss dashed: `run --plot`."""
     curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
     learned = {f"seed {r.experiment.seed}": r.verdict.learned for r in results} if several else None
     tests = {f"seed {r.experiment.seed}": (r.test_loss_epochs, r.test_loss_history) for r in results if r.test}
     return displayable(
         plot.loss_figure(curves, title, learned, tests, report.verdict_words(results[0].experiment.task))
     )
+
+
+def median_plot(groups: list[list[runner.RunResult]], title: str):
+    """A curve per architecture, the median over its seeds (held-out loss dashed): `compare --plot`."""
+    curves = {runs[0].experiment.architecture: seeds.median_curve([r.loss_history for r in runs]) for runs in groups}
+    tests = {
+        runs[0].experiment.architecture: (
+            runs[0].test_loss_epochs,
+            seeds.median_curve([r.test_loss_history for r in runs]),
+        )
+        for runs in groups
+        if runs[0].test is not None
+    }
+    several = len(groups[0]) > 1
+    return displayable(plot.loss_figure(curves, title + (" (median over seeds)" if several else ""), tests=tests))
+
+
+def settings_plot(curves: list[tuple[Experiment, list[float]]], title: str):
+    """A curve per setting, labelled by the settings that vary: `sweep --plot`."""
+    varying = report.varying_axes([point.to_dict() for point, _ in curves])
+    labelled = {report.setting_label(point.to_dict(), varying): curve for point, curve in curves}
+    return displayable(plot.loss_figure(labelled, title))
 
 
 @dataclass(repr=False)
@@ -200,21 +223,7 @@ class Comparison(Shown):
 
     def plot(self):
         """Each architecture's loss, the median over its seeds, as `compare --plot` draws them."""
-        several = len(self.runs[0].results) > 1
-        curves = {
-            run.experiment.architecture: seeds.median_curve([r.loss_history for r in run.results]) for run in self.runs
-        }
-        tests = {
-            run.experiment.architecture: (
-                run.first.test_loss_epochs,
-                seeds.median_curve([r.test_loss_history for r in run.results]),
-            )
-            for run in self.runs
-            if run.first.test is not None
-        }
-        return displayable(
-            plot.loss_figure(curves, self.title + (" (median over seeds)" if several else ""), tests=tests)
-        )
+        return median_plot([run.results for run in self.runs], self.title)
 
     def renderables(self) -> list[RenderableType]:
         return [report.compare_table(self.summary, self.rows, title=self.title), report.compare_takeaway(self.summary)]
@@ -237,9 +246,7 @@ class Sweep(Shown):
 
     def plot(self):
         """The median loss of every setting trained now, as `sweep --plot` draws them."""
-        varying = report.varying_axes([point.to_dict() for point, _ in self.curves])
-        curves = {report.setting_label(point.to_dict(), varying): curve for point, curve in self.curves}
-        return displayable(plot.loss_figure(curves, f"sweep of {len(self.rows)} runs: median loss over seeds"))
+        return settings_plot(self.curves, f"sweep of {len(self.rows)} runs: median loss over seeds")
 
     def renderables(self) -> list[RenderableType]:
         return [report.sweep_table(self.summary, runs=len(self.rows))]

@@ -56,6 +56,17 @@ def keywords(function: str, values: Mapping[str, Any]) -> dict:
     return settings
 
 
+MAX_WORKERS = 256  # processes a sweep may train in
+
+
+def named(function: str, names) -> list[str]:
+    """Architecture names given to a library function (one name or several), each checked."""
+    listed = [names] if isinstance(names, str) else list(names or [])
+    for name in listed:
+        keywords(function, {"architecture": name})
+    return listed
+
+
 def chosen_architectures(names: list[str] | None) -> list[architectures.Architecture]:
     """The architectures named, in that order and each once, or all of them."""
     chosen = [architectures.get(name) for name in names or []]

@@ -11,7 +11,7 @@ from lstm_echo import (
     rows,
     runner,
 )
-from lstm_echo import seeds as seeds_module
+from lstm_echo.api.outcomes import median_plot
 from lstm_echo.cli import console
 from lstm_echo.cli.app import NOT_ECHOED, wall_seconds
 from lstm_echo.cli.console import print_json, show
@@ -30,7 +30,7 @@ from lstm_echo.cli.options import (
     checked_plot,
     with_setting_options,
 )
-from lstm_echo.cli.training import save_plot, training_reporter
+from lstm_echo.cli.training import save_figure, training_reporter
 
 
 def with_source_scores(experiments: list, outcomes: list[list[runner.RunResult]], run_rows: list, summary: list):
@@ -76,18 +76,7 @@ def command(
     e = experiments[0]
     title = api.compare_title(experiments, seed_list)
     if plot_file is not None:
-        curves = {
-            r[0].experiment.architecture: seeds_module.median_curve([x.loss_history for x in r]) for r in outcomes
-        }
-        tests = {
-            r[0].experiment.architecture: (
-                r[0].test_loss_epochs,
-                seeds_module.median_curve([x.test_loss_history for x in r]),
-            )
-            for r in outcomes
-            if r[0].test is not None
-        }
-        save_plot(plot_file, curves, title + (" (median over seeds)" if len(seed_list) > 1 else ""), tests=tests)
+        save_figure(plot_file, median_plot(outcomes, title))
     run_rows = [rows.run_row(result, with_history=per_seed) for results in outcomes for result in results]
     summary = rows.aggregate(run_rows)
     if with_connectivity:

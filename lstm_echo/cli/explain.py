@@ -7,12 +7,12 @@ import typer
 
 from lstm_echo import (
     config,
-    plot,
 )
 from lstm_echo.api.settings import given
 from lstm_echo.api.tools import VANISHING_LENGTH, explain_experiments, explain_trained
-from lstm_echo.cli.console import fail, print_json, saved_picture, show
+from lstm_echo.cli.console import fail, print_json, show
 from lstm_echo.cli.options import Json, checked_plot, setting_option
+from lstm_echo.cli.training import save_figure
 
 
 # Typer keeps the line breaks of a help paragraph after the first: each of those is one line here.
@@ -55,8 +55,7 @@ def command(
     plot_file = checked_plot(plot_file)
     answer = explain_trained(topic, e)
     if plot_file is not None:
-        plot.write_figure(answer.plot(), plot_file)
-        saved_picture(plot_file)
+        save_figure(plot_file, answer.plot())
     if as_json:
         print_json(answer.answer)
         return

@@ -11,14 +11,14 @@ from lstm_echo import (
     architectures,
     heatmaps,
     inspection,
-    plot,
     progress,
     report,
     runner,
 )
+from lstm_echo.api.outcomes import Inspection
 from lstm_echo.api.settings import given
 from lstm_echo.cli import console
-from lstm_echo.cli.console import fail, print_json, saved_picture, show
+from lstm_echo.cli.console import fail, print_json, show
 from lstm_echo.cli.options import (
     NO_OPTIONS,
     ConfigFile,
@@ -32,7 +32,7 @@ from lstm_echo.cli.options import (
     with_setting_options,
 )
 from lstm_echo.cli.predict import warn_off_grid
-from lstm_echo.cli.training import training_reporter
+from lstm_echo.cli.training import save_figure, training_reporter
 
 SEQUENCE_DEFAULT = "the training sequence, or the first held-out one with --sequences"
 
@@ -95,14 +95,10 @@ def command(
             answer = api.inspect_trained(plan, **callbacks)
         except runner.TrainingDiverged as error:
             fail(f"training diverged: {error}", code=1)
+    inspected = Inspection(answer)
     if plot_file is not None:
-        title = f"{experiment.architecture} on {experiment.task}, seed {answer['settings']['seed']}"
-        try:
-            plot.save_heatmaps(plot_file, heatmaps.plot_panels(answer), title)
-            saved_picture(plot_file)
-        except OSError as error:
-            fail(f"could not write {plot_file}: {error.strerror or error}", code=1)
+        save_figure(plot_file, inspected.plot())
     if as_json:
         print_json(answer)
         return
-    show(heatmaps.inspect_report(answer))
+    show(inspected)

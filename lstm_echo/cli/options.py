@@ -19,6 +19,7 @@ from lstm_echo import (
     program_shape,
     progress,
 )
+from lstm_echo.api.settings import MAX_WORKERS
 
 INT, FLOAT = "INTEGER", "FLOAT"
 
@@ -70,8 +71,6 @@ ConfigFile = Annotated[
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (as --progress none).")]
-
-MAX_WORKERS = 256
 
 
 def worker_count(value: str | int) -> int:

@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from lstm_echo import (
-    plot,
     report,
     results_summary,
 )
-from lstm_echo.cli.console import print_json, saved_picture, show
+from lstm_echo.api.results import Summary
+from lstm_echo.cli.console import print_json, show
 from lstm_echo.cli.options import Json, checked_plot
+from lstm_echo.cli.training import save_figure
 
 
 def command(
@@ -45,13 +46,7 @@ def command(
     plot_file = checked_plot(plot_file)
     table, read, described = results_summary.summarize(files, groups, accepted)
     if plot_file is not None:
-        series: dict[str, list[tuple]] = {}
-        for row in table:
-            label = ", ".join(f"{name} {row[name]}" for name in groups[1:])
-            series.setdefault(label, []).append((row[groups[0]], row["runs_learned"], row["runs"]))
-        title = report.report_plot_title(described, read, len(files))
-        plot.save_rates(plot_file, series, title, groups[0])
-        saved_picture(plot_file)
+        save_figure(plot_file, Summary(table, groups, read, described, len(files)).plot())
     if as_json:
         print_json({"summary": table, "runs": read})
     elif as_csv:

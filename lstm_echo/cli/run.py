@@ -12,6 +12,7 @@ from lstm_echo import (
     runner,
     saved_model,
 )
+from lstm_echo.api.outcomes import loss_plot
 from lstm_echo.api.settings import checked_experiment, gather
 from lstm_echo.cli import console
 from lstm_echo.cli.app import NOT_ECHOED, wall_seconds
@@ -32,7 +33,7 @@ from lstm_echo.cli.options import (
     checked_plot,
     with_setting_options,
 )
-from lstm_echo.cli.training import save_best, save_plot, training_reporter
+from lstm_echo.cli.training import save_best, save_figure, training_reporter
 
 
 @with_setting_options()
@@ -77,11 +78,7 @@ def command(
                 results[0], lambda e, option: runner.run(e, **training_reporter(display, f"hint: trying {option}", e))
             )
     if plot_file is not None:
-        curves = {f"seed {r.experiment.seed}": r.loss_history for r in results}
-        learned = {f"seed {r.experiment.seed}": r.verdict.learned for r in results} if seed_list else None
-        tests = {f"seed {r.experiment.seed}": (r.test_loss_epochs, r.test_loss_history) for r in results if r.test}
-        title = report.settings_title(experiment, seed_list)
-        save_plot(plot_file, curves, title, learned, tests, report.verdict_words(experiment.task))
+        save_figure(plot_file, loss_plot(results, report.settings_title(experiment, seed_list), bool(seed_list)))
     saved = save_best(save_target, results) if save_target is not None else None
     run_rows = [rows.run_row(r, with_history=per_seed or not seed_list) for r in results]
     summary = rows.aggregate(run_rows)

@@ -20,6 +20,7 @@ from lstm_echo import (
     sweep_plan,
     sweep_runner,
 )
+from lstm_echo.api.outcomes import settings_plot
 from lstm_echo.api.settings import given, one_seed_option
 from lstm_echo.cli import console
 from lstm_echo.cli.app import INVOKED, stopped_word, stopping_signal, wall_seconds
@@ -36,7 +37,7 @@ from lstm_echo.cli.options import (
     worker_count,
     worker_processes,
 )
-from lstm_echo.cli.training import save_plot
+from lstm_echo.cli.training import save_figure
 from lstm_echo.results_file import ResultsFile, ResultsWriteError
 
 
@@ -167,12 +168,10 @@ def command(
             file=sys.stderr,
         )
     elif plot_file is not None:
-        varying = report.varying_axes([point.to_dict() for point, _ in outcome.curves])
-        curves = {report.setting_label(point.to_dict(), varying): curve for point, curve in outcome.curves}
         drawn = (
             f"{len(outcome.curves)} of {len(points)} settings" if len(outcome.curves) < len(points) else "every setting"
         )
-        save_plot(plot_file, curves, f"sweep of {total} runs: median loss over seeds, {drawn}")
+        save_figure(plot_file, settings_plot(outcome.curves, f"sweep of {total} runs: median loss over seeds, {drawn}"))
     if as_json:
         extra = {"trained": outcome.trained, "skipped": outcome.skipped, "out": str(out) if out else None}
         print_json(

@@ -15,11 +15,10 @@ from lstm_echo import (
 from lstm_echo.cli.console import fail, saved_picture
 
 
-def save_plot(
-    path: Path, curves: dict, title: str, learned=None, tests=None, words=("learned", "did not learn")
-) -> None:
+def save_figure(path: Path, figure) -> None:
+    """Write a picture whole or not at all; a write that fails is exit 1, naming the file."""
     try:
-        plot.save(path, curves, title, learned, tests, words)
+        plot.write_figure(figure, path)
     except OSError as error:
         fail(f"could not write {path}: {error.strerror or error}", code=1)
     saved_picture(path)
