@@ -29,6 +29,7 @@ from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
 from lstm_echo.network import forward
 from lstm_echo.quiet_tf import tf
+from lstm_echo.sample_orders import epoch_orders
 from lstm_echo.seeds import SHUFFLE_STREAM, generator
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Keras' Adam defaults
@@ -192,22 +193,6 @@ def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | Non
         outputs.append(out)
     per_stream = tf.stack(outputs, axis=2)  # (M, sequences, steps, ...)
     return tf.reshape(per_stream, tf.concat([tf.shape(per_stream)[:1], [-1], tf.shape(per_stream)[3:]], 0))
-
-
-def epoch_orders(
-    generators, samples: int, batch_size: int, epochs: int, chunk: int, shuffle: bool = True
-) -> np.ndarray:
-    """Sample order per model and epoch, (M, chunk, steps * batch_size), padded with 0."""
-    steps = math.ceil(samples / batch_size)
-    orders = np.zeros((len(generators), chunk, steps * batch_size), dtype=np.int32)
-    if steps == 1 or not shuffle:
-        # In order: a stateful network needs it, and when one batch holds every
-        # sample the order cannot change the mean loss.
-        orders[:, :, :samples] = np.arange(samples)
-        return orders
-    for k, rng in enumerate(generators):
-        orders[k, :epochs, :samples] = rng.permuted(np.tile(np.arange(samples), (epochs, 1)), axis=1)
-    return orders
 
 
 def compiled(settings: tuple, arguments) -> tuple[traced_programs.Program | traced_programs.Traced, str]:

@@ -13,6 +13,7 @@ reset_after; SimpleRNN with tanh), and tests hold it against
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import GRU, LSTM, REPEAT, SIMPLE, LayerSpec
 from lstm_echo.quiet_tf import tf
+from lstm_echo.through_time import recurrence
 
 
 def lstm_step(recurrent_kernel, recurrent_bias=None):
@@ -81,11 +82,12 @@ def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False
         shown = {name: tf.zeros_like(state[0]) for name in cell.shown}
         states, values = tf.scan(lambda carried, p: step(carried[0], p), projected, initializer=(tuple(state), shown))
         values = {name: tf.transpose(v, [1, 2, 0, 3]) for name, v in values.items()}
+        outputs, final = states[0], tuple(s[-1] for s in states)
     else:
-        states = tf.scan(lambda carried, p: step(carried, p)[0], projected, initializer=tuple(state))
-    final = tuple(s[-1] for s in states)
+        # Training differentiates this: its backward loop is written out (see `through_time`).
+        outputs, final = recurrence(spec.kind, projected, recurrent_kernel, recurrent_bias, tuple(state))
     if spec.return_sequences:
-        return tf.transpose(states[0], [1, 2, 0, 3]), final, values
+        return tf.transpose(outputs, [1, 2, 0, 3]), final, values
     return final[0], final, values
 
 

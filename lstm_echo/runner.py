@@ -11,7 +11,7 @@ from typing import cast
 
 import numpy as np
 
-from lstm_echo import architectures, data, provenance, tasks
+from lstm_echo import architectures, data, provenance, tasks, threads
 from lstm_echo.config import Experiment
 from lstm_echo.errors import Error
 from lstm_echo.initializers import initial_weights
@@ -110,6 +110,7 @@ def run_seeds(
 
     if "lstm_echo.engine" not in sys.modules:
         on_phase("starting TensorFlow")
+        threads.choose(layers, len(seeds), experiment.batch_size)
     from lstm_echo import engine
 
     on_phase("compiling")

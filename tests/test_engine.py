@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_echo import architectures, cells, engine, keras_model, network, program_shape, seeds, tasks
+from lstm_echo import architectures, cells, engine, keras_model, network, program_shape, sample_orders, seeds, tasks
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 
@@ -95,7 +95,7 @@ def test_minibatches_with_a_short_last_batch_equal_keras_fit():
 
 def test_minibatch_orders_are_fresh_permutations_each_epoch():
     rngs = [seeds.generator(0, seeds.SHUFFLE_STREAM)]
-    orders = engine.epoch_orders(rngs, samples=5, batch_size=2, epochs=4, chunk=4)
+    orders = sample_orders.epoch_orders(rngs, samples=5, batch_size=2, epochs=4, chunk=4)
     assert orders.shape == (1, 4, 6)
     for epoch in orders[0]:
         assert sorted(epoch[:5]) == [0, 1, 2, 3, 4]

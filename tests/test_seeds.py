@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -37,7 +38,10 @@ def test_batched_seeds_agree_with_sequential_runs():
     for batched, lone in zip(together, alone):
         assert batched.experiment == lone.experiment
         assert batched.predictions == pytest.approx(lone.predictions, abs=1e-5)
-        assert batched.verdict == lone.verdict
+        # The same arithmetic, summed in an order XLA picks for each program's shapes: equal to float rounding.
+        assert replace(batched.verdict, mse=0.0, max_error=0.0) == replace(lone.verdict, mse=0.0, max_error=0.0)
+        assert batched.verdict.mse == pytest.approx(lone.verdict.mse, rel=1e-4)
+        assert batched.verdict.max_error == pytest.approx(lone.verdict.max_error, rel=1e-4)
 
 
 def test_summary_counts_echoes_and_losses():

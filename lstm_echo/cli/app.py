@@ -14,6 +14,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from lstm_echo import (
     compile_cache,
     config,
+    threads,
 )
 from lstm_echo.cli import console
 from lstm_echo.cli.console import fail
@@ -90,6 +91,7 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
     def invoke(self, ctx):
         try:
             compile_cache.switched_on()  # the environment is checked like an option
+            threads.chosen()
             return super().invoke(ctx)
         except config.InputError as error:  # every input check, whichever command made it
             fail(str(error))

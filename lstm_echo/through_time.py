@@ -1,0 +1,234 @@
+"""A recurrent layer's loop over steps and its gradient, backpropagation through time written out.
+
+Differentiating a `tf.scan` of the step (what `tf.GradientTape` does unaided)
+gives a backward loop that XLA compiles badly on the CPU: in its optimised
+program two whole (steps, batch, units) gradient buffers are copied twice at
+every step, because each step both reads and updates them, and the gradient of
+the recurrent kernel is summed one outer product per step. The cost per step
+then grows with the length of the sequence.
+
+Here the backward loop is written out for each cell: one pass back over the
+steps that keeps only what the next step needs (the gradients of the state),
+stores each step's gradient of the gate pre-activations once, and takes the
+recurrent kernel's gradient after the loop as one matrix product over all steps.
+Tests hold it to `tf.GradientTape` on the plain scan, and training to Keras.
+
+Every tensor has a leading model axis M: projected inputs are (T, M, B, G),
+states (M, B, U), the recurrent kernel (M, U, G).
+"""
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from lstm_echo.layers import GRU, LSTM, SIMPLE
+from lstm_echo.quiet_tf import tf
+
+
+class Kernel(NamedTuple):
+    """A matrix (M, K, N) and its transpose (M, N, K), so a product per step reads the faster layout."""
+
+    matrix: Any
+    transposed: Any
+
+    def times(self, vectors):
+        """vectors (M, B, K) @ matrix. XLA on the CPU emits a single vector times a matrix
+        (one model, one sample) as a plain loop that reads the matrix column by column, about
+        4x slower than rows of the transposed one; larger products run faster on the matrix."""
+        models, batch = vectors.shape[0], vectors.shape[1]
+        if models == 1 and batch == 1:
+            return tf.matmul(vectors, self.transposed, transpose_b=True)
+        return tf.matmul(vectors, self.matrix)
+
+    @property
+    def t(self) -> "Kernel":
+        return Kernel(self.transposed, self.matrix)
+
+
+def lstm_forward(recurrent_kernel: Kernel, recurrent_bias=None):
+    def step(state, projected_t):
+        h, c = state
+        gates = activated(projected_t + recurrent_kernel.times(h))
+        i, f, g, o = tf.split(gates, 4, axis=-1)
+        c = f * c + i * g
+        return (o * tf.tanh(c), c), (gates,)
+
+    return step
+
+
+def candidate_block(gates):
+    """True on the cell-candidate block of an LSTM's (input, forget, candidate, output) gates."""
+    units = gates.shape[-1] // 4
+    return tf.constant([False] * 2 * units + [True] * units + [False] * units)
+
+
+def activated(gates):
+    """The four gate blocks through their functions at once (tanh for the candidate, else the
+    sigmoid): one fused operation per step rather than four."""
+    return tf.where(candidate_block(gates), tf.tanh(gates), tf.sigmoid(gates))
+
+
+def lstm_backward(d_state, projected_t, saved, state, previous):
+    """-> (gradient of the input's pre-activations, of the recurrent ones, of the previous state
+    except through the recurrent kernel, which the caller adds)."""
+    dh, dc = d_state
+    (gates,) = saved
+    c, c_before = state[1], previous[1]
+    f, o = gates[..., c.shape[-1] : 2 * c.shape[-1]], gates[..., 3 * c.shape[-1] :]
+    memory = tf.tanh(c)
+    dc = dc + dh * o * (1.0 - tf.square(memory))
+    i, g = gates[..., : c.shape[-1]], gates[..., 2 * c.shape[-1] : 3 * c.shape[-1]]
+    # Each block's gradient before its function, times that function's derivative.
+    outer = tf.concat([dc * g, dc * c_before, dc * i, dh * memory], axis=-1)
+    candidate = tf.range(gates.shape[-1]) // c.shape[-1] == 2
+    slope = tf.where(candidate, 1.0 - tf.square(gates), gates * (1.0 - gates))
+    d_gates = outer * slope
+    return d_gates, d_gates, (tf.zeros_like(dh), dc * f)
+
+
+def gru_forward(recurrent_kernel: Kernel, recurrent_bias):
+    def step(state, projected_t):
+        (h,) = state
+        recurrent = recurrent_kernel.times(h) + recurrent_bias[:, None, :]
+        z, r, candidate = gru_gates(projected_t, recurrent)
+        return (z * h + (1.0 - z) * candidate,), (recurrent,)
+
+    return step
+
+
+def gru_gates(projected_t, recurrent):
+    x_z, x_r, x_h = tf.split(projected_t, 3, axis=-1)
+    h_z, h_r, h_h = tf.split(recurrent, 3, axis=-1)
+    z, r = tf.sigmoid(x_z + h_z), tf.sigmoid(x_r + h_r)
+    return z, r, tf.tanh(x_h + r * h_h)
+
+
+def gru_backward(d_state, projected_t, saved, state, previous):
+    (dh,) = d_state
+    (recurrent,) = saved
+    (h_before,) = previous
+    z, r, candidate = gru_gates(projected_t, recurrent)
+    d_candidate = dh * (1.0 - z) * (1.0 - tf.square(candidate))
+    d_z = dh * (h_before - candidate) * z * (1.0 - z)
+    d_r = d_candidate * tf.split(recurrent, 3, axis=-1)[2] * r * (1.0 - r)
+    d_input = tf.concat([d_z, d_r, d_candidate], axis=-1)
+    d_recurrent = tf.concat([d_z, d_r, d_candidate * r], axis=-1)
+    return d_input, d_recurrent, (dh * z,)
+
+
+def simple_forward(recurrent_kernel: Kernel, recurrent_bias=None):
+    def step(state, projected_t):
+        return (tf.tanh(projected_t + recurrent_kernel.times(state[0])),), ()
+
+    return step
+
+
+def simple_backward(d_state, projected_t, saved, state, previous):
+    (dh,) = d_state
+    d_pre = dh * (1.0 - tf.square(state[0]))
+    return d_pre, d_pre, (tf.zeros_like(dh),)
+
+
+class Passes(NamedTuple):
+    forward: Callable  # (recurrent kernel, bias) -> step: (state, input) -> (state, saved)
+    backward: Callable  # (d state, input, saved, state, previous state) -> (d input, d recurrent, d previous)
+    saved: int  # the tensors a step saves for the backward one, each shaped like a step's input
+
+
+PASSES = {
+    LSTM: Passes(lstm_forward, lstm_backward, 1),  # the gate pre-activations
+    GRU: Passes(gru_forward, gru_backward, 1),  # the recurrent pre-activations
+    SIMPLE: Passes(simple_forward, simple_backward, 0),
+}
+
+
+def over_steps(body, elements, carried, written_like, reverse=False):
+    """A loop over the steps of `elements` (each (T, ...)), backwards when `reverse`:
+    `carried, written = body(carried, each element at the step)`. -> (the last `carried`, every
+    step's `written` stacked (T, ...)); `written_like` holds a tensor shaped like each written one.
+    Only what is written is kept per step (`tf.scan` keeps everything it carries)."""
+    steps = elements[0].shape[0] or tf.shape(elements[0])[0]
+    arrays = tuple(tf.TensorArray(w.dtype, size=steps, element_shape=w.shape) for w in written_like)
+
+    def one(position, carried, arrays):
+        index = steps - 1 - position if reverse else position
+        carried, written = body(carried, [element[index] for element in elements])
+        return carried, tuple(array.write(index, w) for array, w in zip(arrays, written))
+
+    # UNROLL steps per iteration of the loop: fewer loop-carried copies and counter updates per
+    # step. The steps left over (the length modulo UNROLL) run before the loop.
+    unroll = UNROLL if isinstance(steps, int) else 1
+    first = steps % unroll if isinstance(steps, int) else 0
+    for position in range(first):
+        carried, arrays = one(position, carried, arrays)
+
+    def iteration(t, carried, arrays):
+        for k in range(unroll):
+            carried, arrays = one(t + k, carried, arrays)
+        return t + unroll, carried, arrays
+
+    _, carried, arrays = tf.while_loop(lambda t, *_: t < steps, iteration, (first, carried, arrays))
+    return carried, tuple(array.stack() for array in arrays)
+
+
+UNROLL = 4
+
+
+def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state):
+    """Run the steps: projected (T, M, B, G) -> (every step's output (T, M, B, U), the final state).
+
+    `recurrent_bias` is the bias added inside the step (Keras' GRU), else None; `state` the
+    starting state, a tuple of (M, B, U). Differentiable in every tensor given.
+    """
+    passes = PASSES[kind]
+    count = len(state)
+    has_bias = recurrent_bias is not None
+
+    @tf.custom_gradient
+    def run(projected, recurrent_kernel, *rest):
+        bias = rest[count] if has_bias else None
+        start = tuple(rest[:count])
+        kernel = Kernel(recurrent_kernel, tf.transpose(recurrent_kernel, [0, 2, 1]))
+        step = passes.forward(kernel, bias)
+
+        def forward(state, at):
+            state, saved = step(state, at[0])
+            return state, (*state, *saved)
+
+        like = (*start, *(projected[0],) * passes.saved)
+        final, written = over_steps(forward, [projected], start, like)
+        states, saved = written[:count], written[count:]
+        previous = tuple(tf.concat([s[None], every[:-1]], axis=0) for s, every in zip(start, states))
+
+        def gradient(d_outputs, *d_final):
+            d_final = tuple(tf.zeros_like(s) if d is None else d for s, d in zip(final, d_final))
+            d_outputs = tf.zeros_like(states[0]) if d_outputs is None else d_outputs
+            separate_input = kind == GRU  # the others' input and recurrent gradients are one tensor
+
+            def backward(carried, at):
+                # The product with the recurrent kernel is taken one iteration late, on the carried
+                # gradient: XLA would otherwise fuse this step's elementwise gradient into it and
+                # recompute that once per unit.
+                d_state, d_recurrent_after = carried
+                d_output, p, saved_t = at[0], at[1], at[2 : 2 + passes.saved]
+                state_t, previous_t = at[2 + passes.saved : 2 + passes.saved + count], at[2 + passes.saved + count :]
+                d_h = d_state[0] + d_output + kernel.t.times(d_recurrent_after)
+                d_input, d_recurrent, d_previous = passes.backward((d_h, *d_state[1:]), p, saved_t, state_t, previous_t)
+                return (d_previous, d_recurrent), (d_recurrent, d_input) if separate_input else (d_recurrent,)
+
+            elements = [d_outputs, projected, *saved, *states, *previous]
+            carried = (d_final, tf.zeros_like(projected[0]))
+            (d_start, d_first), written = over_steps(
+                backward, elements, carried, (projected[0],) * (1 + separate_input), reverse=True
+            )
+            d_recurrents, d_inputs = written[0], written[-1]
+            d_start = (d_start[0] + kernel.t.times(d_first), *d_start[1:])
+            # The kernel's gradient over every step and sample at once: one large product, not T small ones.
+            d_kernel = tf.einsum("tmbu,tmbg->mug", previous[0], d_recurrents)
+            d_bias = [tf.reduce_sum(d_recurrents, axis=[0, 2])] if has_bias else []
+            return [d_inputs, d_kernel, *d_start, *d_bias]
+
+        return (states[0], *final), gradient
+
+    bias = [recurrent_bias] if has_bias else []
+    outputs, *final = run(projected, recurrent_kernel, *state, *bias)
+    return outputs, tuple(final)
