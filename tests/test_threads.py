@@ -11,6 +11,7 @@ from lstm_echo.layers import LSTM
 def clean(monkeypatch):
     monkeypatch.delenv(threads.VARIABLE, raising=False)
     monkeypatch.delenv(threads.TENSORFLOW_VARIABLE, raising=False)
+    monkeypatch.delenv(threads.TENSORFLOW_POOL, raising=False)
     return monkeypatch
 
 
@@ -26,18 +27,18 @@ def test_a_step_product_is_the_recurrent_kernel_times_models_and_batch():
 
 def test_small_networks_get_one_thread(clean):
     threads.choose(layers(10, 10), models=1, batch_size=32)  # W3 of the speed bench
-    assert threads.os.environ[threads.TENSORFLOW_VARIABLE] == "1"
+    assert threads.os.environ[threads.TENSORFLOW_VARIABLE] == threads.os.environ[threads.TENSORFLOW_POOL] == "1"
 
 
 def test_large_products_keep_tensorflows_pool(clean):
-    threads.choose(layers(100, 100), models=5, batch_size=1)
-    assert threads.TENSORFLOW_VARIABLE not in threads.os.environ
+    threads.choose(layers(100, 100), models=20, batch_size=1)
+    assert threads.TENSORFLOW_VARIABLE not in threads.os.environ and threads.TENSORFLOW_POOL not in threads.os.environ
 
 
 def test_the_users_choice_comes_first(clean):
     clean.setenv(threads.VARIABLE, "2")
     threads.choose(layers(10, 10), models=1, batch_size=32)
-    assert threads.os.environ[threads.TENSORFLOW_VARIABLE] == "2"
+    assert threads.os.environ[threads.TENSORFLOW_VARIABLE] == threads.os.environ[threads.TENSORFLOW_POOL] == "2"
     clean.setenv(threads.TENSORFLOW_VARIABLE, "3")  # TensorFlow's own variable, set by the user, is kept
     threads.choose(layers(10, 10), models=1, batch_size=32)
     assert threads.os.environ[threads.TENSORFLOW_VARIABLE] == "3"
