@@ -15,6 +15,7 @@ state the previous one ended in, as a Keras stateful layer does; the state is
 zeroed where a new sequence starts (with one sequence: at each epoch).
 """
 
+import collections
 import functools
 import math
 import time
@@ -159,7 +160,7 @@ def shared_forward(layers: tuple[LayerSpec, ...]):
     def run(weights, x, states):
         models = tf.shape(weights[0])[0]
         shared = tf.broadcast_to(x[None], tf.concat([[models], tf.shape(x)], 0))
-        return forward(layers, weights, shared, states if states else None)
+        return forward(layers, weights, shared, states if states else None, differentiable=False)
 
     return run
 
@@ -170,8 +171,12 @@ def compiled_forward(layers: tuple[LayerSpec, ...]):
 
 
 # Up to this many recurrent steps in all, running the forward pass op by op is faster than tracing
-# it first (about 0.1 s): the tutorial's runs predict without a trace.
+# it first (about 0.1 s): the tutorial's runs predict without a trace (their data, then any held-out
+# data). A shape predicted more often in one process (seeds, a sweep, a notebook, a held-out curve)
+# is traced, once, and each prediction after takes a third of the time or less.
 EAGER_STEPS = 64
+EAGER_PREDICTIONS = 2
+predictions: collections.Counter[tuple[LayerSpec, ...]] = collections.Counter()
 
 
 def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | None = None) -> Any:  # a tf.Tensor
@@ -183,7 +188,9 @@ def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | Non
     stateful = is_stateful(layers)
     steps = sequence_steps or x.shape[0]
     recurrent_steps = sum(spec.steps for spec in layers if spec.recurrent) * (steps if stateful else 1)
-    run = shared_forward(tuple(layers)) if recurrent_steps <= EAGER_STEPS else compiled_forward(tuple(layers))
+    predictions[tuple(layers)] += 1
+    eager = recurrent_steps <= EAGER_STEPS and predictions[tuple(layers)] <= EAGER_PREDICTIONS
+    run = shared_forward(tuple(layers)) if eager else compiled_forward(tuple(layers))
     if not stateful:
         return run(weights, x, [])[0]
     streams = tf.reshape(x, (-1, steps, *x.shape[1:]))  # (sequences, steps, 1, 1)

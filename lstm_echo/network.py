@@ -61,10 +61,11 @@ def simple_step(recurrent_kernel, recurrent_bias=None):
 STEPS = {LSTM: lstm_step, GRU: gru_step, SIMPLE: simple_step}
 
 
-def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False):
+def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False, differentiable: bool = True):
     """x (M, B, T, I) -> (outputs, final state, values); `state` None starts from zeros.
 
     `keep_values`: also return every step's gates and memory, {name: (M, B, T, units)}; else None.
+    `differentiable`: False for a prediction, which keeps nothing for a backward pass.
     """
     kernel, recurrent_kernel, bias = weights
     cell = BY_KIND[spec.kind]
@@ -85,7 +86,9 @@ def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False
         outputs, final = states[0], tuple(s[-1] for s in states)
     else:
         # Training differentiates this: its backward loop is written out (see `through_time`).
-        outputs, final = recurrence(spec.kind, projected, recurrent_kernel, recurrent_bias, tuple(state))
+        outputs, final = recurrence(
+            spec.kind, projected, recurrent_kernel, recurrent_bias, tuple(state), differentiable
+        )
     if spec.return_sequences:
         return tf.transpose(outputs, [1, 2, 0, 3]), final, values
     return final[0], final, values
@@ -99,7 +102,9 @@ def dense(x, kernel, bias):
     return tf.reshape(out, tf.concat([shape[:-1], tf.shape(kernel)[-1:]], axis=0))
 
 
-def forward(layers: tuple[LayerSpec, ...], weights, x, states=None, keep_values: bool = False):
+def forward(
+    layers: tuple[LayerSpec, ...], weights, x, states=None, keep_values: bool = False, differentiable: bool = True
+):
     """Run `x` through the layers; `weights` is the flat Keras-ordered list.
 
     `states` holds a starting state per recurrent layer (None: zeros); the
@@ -114,7 +119,7 @@ def forward(layers: tuple[LayerSpec, ...], weights, x, states=None, keep_values:
         position += count
         if spec.recurrent:
             start = None if states is None else states[len(finals)]
-            x, final, values = recurrent(spec, x, own, start, keep_values)
+            x, final, values = recurrent(spec, x, own, start, keep_values, differentiable)
             finals.append(final)
             kept.append(values)
         elif spec.kind == REPEAT:

@@ -57,8 +57,7 @@ def lstm_forward(recurrent_kernel: Kernel, recurrent_bias=None):
 
 def candidate_block(gates):
     """True on the cell-candidate block of an LSTM's (input, forget, candidate, output) gates."""
-    units = gates.shape[-1] // 4
-    return tf.constant([False] * 2 * units + [True] * units + [False] * units)
+    return tf.range(gates.shape[-1]) // (gates.shape[-1] // 4) == 2
 
 
 def activated(gates):
@@ -79,8 +78,7 @@ def lstm_backward(d_state, projected_t, saved, state, previous):
     i, g = gates[..., : c.shape[-1]], gates[..., 2 * c.shape[-1] : 3 * c.shape[-1]]
     # Each block's gradient before its function, times that function's derivative.
     outer = tf.concat([dc * g, dc * c_before, dc * i, dh * memory], axis=-1)
-    candidate = tf.range(gates.shape[-1]) // c.shape[-1] == 2
-    slope = tf.where(candidate, 1.0 - tf.square(gates), gates * (1.0 - gates))
+    slope = tf.where(candidate_block(gates), 1.0 - tf.square(gates), gates * (1.0 - gates))
     d_gates = outer * slope
     return d_gates, d_gates, (tf.zeros_like(dh), dc * f)
 
@@ -128,6 +126,25 @@ def simple_backward(d_state, projected_t, saved, state, previous):
     return d_pre, d_pre, (tf.zeros_like(dh),)
 
 
+def outputs_only(passes, projected, recurrent_kernel, recurrent_bias, state):
+    """The steps forward alone. Run op by op (a short prediction), a Python loop over the steps
+    costs far less than building a loop for TensorFlow to run."""
+    step = passes.forward(Kernel(recurrent_kernel, tf.transpose(recurrent_kernel, [0, 2, 1])), recurrent_bias)
+    if tf.executing_eagerly():
+        outputs = []
+        for projected_t in tf.unstack(projected):
+            state = step(state, projected_t)[0]
+            outputs.append(state[0])
+        return tf.stack(outputs), state
+
+    def forward(state, at):
+        state = step(state, at[0])[0]
+        return state, (state[0],)
+
+    final, (outputs,) = over_steps(forward, [projected], state, (state[0],))
+    return outputs, final
+
+
 class Passes(NamedTuple):
     forward: Callable  # (recurrent kernel, bias) -> step: (state, input) -> (state, saved)
     backward: Callable  # (d state, input, saved, state, previous state) -> (d input, d recurrent, d previous)
@@ -173,15 +190,18 @@ def over_steps(body, elements, carried, written_like, reverse=False):
 UNROLL = 4
 
 
-def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state):
+def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state, differentiable: bool = True):
     """Run the steps: projected (T, M, B, G) -> (every step's output (T, M, B, U), the final state).
 
     `recurrent_bias` is the bias added inside the step (Keras' GRU), else None; `state` the
-    starting state, a tuple of (M, B, U). Differentiable in every tensor given.
+    starting state, a tuple of (M, B, U). Differentiable in every tensor given, unless not
+    `differentiable` (a prediction: nothing is kept for a backward pass).
     """
     passes = PASSES[kind]
     count = len(state)
     has_bias = recurrent_bias is not None
+    if not differentiable:
+        return outputs_only(passes, projected, recurrent_kernel, recurrent_bias, state)
 
     @tf.custom_gradient
     def run(projected, recurrent_kernel, *rest):
