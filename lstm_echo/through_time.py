@@ -172,8 +172,9 @@ def over_steps(body, elements, carried, written_like, reverse=False):
         return carried, tuple(array.write(index, w) for array, w in zip(arrays, written))
 
     # UNROLL steps per iteration of the loop: fewer loop-carried copies and counter updates per
-    # step. The steps left over (the length modulo UNROLL) run before the loop.
-    unroll = UNROLL if isinstance(steps, int) else 1
+    # step. The steps left over (the length modulo UNROLL) run before the loop. A short sequence
+    # is not unrolled: its training is short, and a larger program takes longer to compile.
+    unroll = UNROLL if isinstance(steps, int) and steps >= UNROLL_FROM else 1
     first = steps % unroll if isinstance(steps, int) else 0
     for position in range(first):
         carried, arrays = one(position, carried, arrays)
@@ -188,6 +189,7 @@ def over_steps(body, elements, carried, written_like, reverse=False):
 
 
 UNROLL = 4
+UNROLL_FROM = 32
 
 
 def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state, differentiable: bool = True):

@@ -26,7 +26,8 @@ SHAPES = [(1, 1), (2, 3)]
 
 @pytest.mark.parametrize("kind", CELLS.values())
 @pytest.mark.parametrize("models, batch", SHAPES)
-@pytest.mark.parametrize("steps", [1, 4, 7])  # none, exactly, and some steps before the unrolled loop
+# One step; a short sequence; a long one, unrolled, with two steps before its loop.
+@pytest.mark.parametrize("steps", [1, 7, through_time.UNROLL_FROM + 2])
 @pytest.mark.parametrize("sequences", [True, False])
 def test_gradients_equal_the_tapes(kind, models, batch, steps, sequences):
     rng = np.random.default_rng(steps)
