@@ -179,10 +179,14 @@ def over_steps(body, elements, carried, written_like, reverse=False):
     for position in range(first):
         carried, arrays = one(position, carried, arrays)
 
+    shapes = tf.nest.map_structure(lambda value: value.shape, carried)
+
     def iteration(t, carried, arrays):
         for k in range(unroll):
             carried, arrays = one(t + k, carried, arrays)
-        return t + unroll, carried, arrays
+        # A step may lose a size the loop's first values had (a stateful layer's state is made
+        # with a dynamic number of models); the loop needs the same shapes every iteration.
+        return t + unroll, tf.nest.map_structure(tf.ensure_shape, carried, shapes), arrays
 
     _, carried, arrays = tf.while_loop(lambda t, *_: t < steps, iteration, (first, carried, arrays))
     return carried, tuple(array.stack() for array in arrays)
