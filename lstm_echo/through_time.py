@@ -11,7 +11,12 @@ Here the backward loop is written out for each cell: one pass back over the
 steps that keeps only what the next step needs (the gradients of the state),
 stores each step's gradient of the gate pre-activations once, and takes the
 recurrent kernel's gradient after the loop as one matrix product over all steps.
-Tests hold it to `tf.GradientTape` on the plain scan, and training to Keras.
+Three more findings from XLA's optimised programs shape the loops: the product
+with the recurrent kernel is taken on a loop-carried value (else XLA fuses the
+step's elementwise work into it and repeats it once per unit), a single sample
+reads the kernel in the layout XLA runs fastest (`Kernel`), and long sequences
+run several steps per iteration. Tests hold every gradient to `tf.GradientTape`
+on the plain scan, and training to Keras.
 
 Every tensor has a leading model axis M: projected inputs are (T, M, B, G),
 states (M, B, U), the recurrent kernel (M, U, G).
@@ -39,9 +44,9 @@ class Kernel(NamedTuple):
             return tf.matmul(vectors, self.transposed, transpose_b=True)
         return tf.matmul(vectors, self.matrix)
 
-    @property
-    def t(self) -> "Kernel":
-        return Kernel(self.transposed, self.matrix)
+    def times_transpose(self, vectors):
+        """vectors (M, B, N) @ the matrix's transpose, in the faster layout likewise."""
+        return Kernel(self.transposed, self.matrix).times(vectors)
 
 
 def lstm_forward(recurrent_kernel: Kernel, recurrent_bias=None):
@@ -72,10 +77,9 @@ def lstm_backward(d_state, projected_t, saved, state, previous):
     dh, dc = d_state
     (gates,) = saved
     c, c_before = state[1], previous[1]
-    f, o = gates[..., c.shape[-1] : 2 * c.shape[-1]], gates[..., 3 * c.shape[-1] :]
+    i, f, g, o = tf.split(gates, 4, axis=-1)
     memory = tf.tanh(c)
     dc = dc + dh * o * (1.0 - tf.square(memory))
-    i, g = gates[..., : c.shape[-1]], gates[..., 2 * c.shape[-1] : 3 * c.shape[-1]]
     # Each block's gradient before its function, times that function's derivative.
     outer = tf.concat([dc * g, dc * c_before, dc * i, dh * memory], axis=-1)
     slope = tf.where(candidate_block(gates), 1.0 - tf.square(gates), gates * (1.0 - gates))
@@ -149,11 +153,14 @@ class Passes(NamedTuple):
     forward: Callable  # (recurrent kernel, bias) -> step: (state, input) -> (state, saved)
     backward: Callable  # (d state, input, saved, state, previous state) -> (d input, d recurrent, d previous)
     saved: int  # the tensors a step saves for the backward one, each shaped like a step's input
+    # Whether the gradients of the input's and the recurrent pre-activations differ (they do
+    # where the reset gate scales the recurrent part alone); else one tensor is kept for both.
+    separate_input: bool = False
 
 
 PASSES = {
-    LSTM: Passes(lstm_forward, lstm_backward, 1),  # the gate pre-activations
-    GRU: Passes(gru_forward, gru_backward, 1),  # the recurrent pre-activations
+    LSTM: Passes(lstm_forward, lstm_backward, 1),  # saves the gates, after their functions
+    GRU: Passes(gru_forward, gru_backward, 1, separate_input=True),  # saves the recurrent pre-activations
     SIMPLE: Passes(simple_forward, simple_backward, 0),
 }
 
@@ -228,7 +235,7 @@ def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state, di
         def gradient(d_outputs, *d_final):
             d_final = tuple(tf.zeros_like(s) if d is None else d for s, d in zip(final, d_final))
             d_outputs = tf.zeros_like(states[0]) if d_outputs is None else d_outputs
-            separate_input = kind == GRU  # the others' input and recurrent gradients are one tensor
+            separate_input = passes.separate_input
 
             def backward(carried, at):
                 # The product with the recurrent kernel is taken one iteration late, on the carried
@@ -237,7 +244,7 @@ def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state, di
                 d_state, d_recurrent_after = carried
                 d_output, p, saved_t = at[0], at[1], at[2 : 2 + passes.saved]
                 state_t, previous_t = at[2 + passes.saved : 2 + passes.saved + count], at[2 + passes.saved + count :]
-                d_h = d_state[0] + d_output + kernel.t.times(d_recurrent_after)
+                d_h = d_state[0] + d_output + kernel.times_transpose(d_recurrent_after)
                 d_input, d_recurrent, d_previous = passes.backward((d_h, *d_state[1:]), p, saved_t, state_t, previous_t)
                 return (d_previous, d_recurrent), (d_recurrent, d_input) if separate_input else (d_recurrent,)
 
@@ -247,7 +254,7 @@ def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state, di
                 backward, elements, carried, (projected[0],) * (1 + separate_input), reverse=True
             )
             d_recurrents, d_inputs = written[0], written[-1]
-            d_start = (d_start[0] + kernel.t.times(d_first), *d_start[1:])
+            d_start = (d_start[0] + kernel.times_transpose(d_first), *d_start[1:])
             # The kernel's gradient over every step and sample at once: one large product, not T small ones.
             d_kernel = tf.einsum("tmbu,tmbg->mug", previous[0], d_recurrents)
             d_bias = [tf.reduce_sum(d_recurrents, axis=[0, 2])] if has_bias else []
