@@ -88,11 +88,11 @@ def train_alone(name: str, side: str) -> dict:
     }
 
 
-def train_pair(name: str, repeats: int, environment: dict | None = None) -> dict:
+def train_pair(name: str, repeats: int) -> dict:
     """Each side in its own processes, alternating, `repeats` pairs; medians."""
     ours, peers = [], []
     for _ in range(repeats):
-        ours.append(in_child(["--one", name, "--side", "engine"], environment))
+        ours.append(in_child(["--one", name, "--side", "engine"]))
         peers.append(in_child(["--one", name, "--side", "jax"]))
     ratios = [peer["seconds"] / mine["seconds"] for mine, peer in zip(ours, peers)]
     settings, seeds = WORKLOADS[name]
