@@ -65,14 +65,14 @@ def train_alone(name: str, side: str) -> dict:
     settings, seeds = WORKLOADS[name]
     e, x, y, weights, orders, samples = jax_peer.job(settings, seeds)
     layers = runner.network_layers(e)
+    if side == "engine":
+        threads.choose(layers, seeds, e.batch_size)  # before TensorFlow starts
+        from lstm_echo import engine
     seconds, losses = [], None
     for _ in range(2):
         if side == "jax":
             history, _, took = jax_peer.train(weights, x, y, orders, samples, e.batch_size, e.learning_rate)
         else:
-            threads.choose(layers, seeds, e.batch_size)
-            from lstm_echo import engine
-
             trained = engine.train(
                 layers, x, y, weights, seeds=list(range(seeds)), epochs=e.epochs, batch_size=e.batch_size,
                 learning_rate=e.learning_rate,

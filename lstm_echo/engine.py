@@ -188,9 +188,10 @@ def predict(layers: tuple[LayerSpec, ...], weights, x, sequence_steps: int | Non
     stateful = is_stateful(layers)
     steps = sequence_steps or x.shape[0]
     recurrent_steps = sum(spec.steps for spec in layers if spec.recurrent) * (steps if stateful else 1)
-    predictions[tuple(layers)] += 1
-    eager = recurrent_steps <= EAGER_STEPS and predictions[tuple(layers)] <= EAGER_PREDICTIONS
-    run = shared_forward(tuple(layers)) if eager else compiled_forward(tuple(layers))
+    shape = tuple(layers)
+    predictions[shape] += 1
+    eager = recurrent_steps <= EAGER_STEPS and predictions[shape] <= EAGER_PREDICTIONS
+    run = shared_forward(shape) if eager else compiled_forward(shape)
     if not stateful:
         return run(weights, x, [])[0]
     streams = tf.reshape(x, (-1, steps, *x.shape[1:]))  # (sequences, steps, 1, 1)

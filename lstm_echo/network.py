@@ -71,7 +71,6 @@ def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False
     cell = BY_KIND[spec.kind]
     # Two bias rows (Keras' GRU): the first is added to the input, the second inside the step.
     input_bias, recurrent_bias = (bias[:, 0], bias[:, 1]) if cell.bias_rows > 1 else (bias, None)
-    step = STEPS[spec.kind](recurrent_kernel, recurrent_bias)
     # The input projection does not depend on the state, so do it for all steps at once.
     projected = tf.einsum("mbti,mig->tmbg", x, kernel) + input_bias[None, :, None, :]
     if state is None:
@@ -80,6 +79,7 @@ def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False
     # A symbolic loop over steps keeps compile time flat in the sequence length.
     values = None
     if keep_values:
+        step = STEPS[spec.kind](recurrent_kernel, recurrent_bias)
         shown = {name: tf.zeros_like(state[0]) for name in cell.shown}
         states, values = tf.scan(lambda carried, p: step(carried[0], p), projected, initializer=(tuple(state), shown))
         values = {name: tf.transpose(v, [1, 2, 0, 3]) for name, v in values.items()}

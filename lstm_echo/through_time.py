@@ -44,6 +44,10 @@ class Kernel(NamedTuple):
             return tf.matmul(vectors, self.transposed, transpose_b=True)
         return tf.matmul(vectors, self.matrix)
 
+    @classmethod
+    def of(cls, matrix) -> "Kernel":
+        return cls(matrix, tf.transpose(matrix, [0, 2, 1]))
+
     def times_transpose(self, vectors):
         """vectors (M, B, N) @ the matrix's transpose, in the faster layout likewise."""
         return Kernel(self.transposed, self.matrix).times(vectors)
@@ -133,7 +137,7 @@ def simple_backward(d_state, projected_t, saved, state, previous):
 def outputs_only(passes, projected, recurrent_kernel, recurrent_bias, state):
     """The steps forward alone. Run op by op (a short prediction), a Python loop over the steps
     costs far less than building a loop for TensorFlow to run."""
-    step = passes.forward(Kernel(recurrent_kernel, tf.transpose(recurrent_kernel, [0, 2, 1])), recurrent_bias)
+    step = passes.forward(Kernel.of(recurrent_kernel), recurrent_bias)
     if tf.executing_eagerly():
         outputs = []
         for projected_t in tf.unstack(projected):
@@ -220,7 +224,7 @@ def recurrence(kind: str, projected, recurrent_kernel, recurrent_bias, state, di
     def run(projected, recurrent_kernel, *rest):
         bias = rest[count] if has_bias else None
         start = tuple(rest[:count])
-        kernel = Kernel(recurrent_kernel, tf.transpose(recurrent_kernel, [0, 2, 1]))
+        kernel = Kernel.of(recurrent_kernel)
         step = passes.forward(kernel, bias)
 
         def forward(state, at):
