@@ -1,7 +1,7 @@
 """lstm-echo: how the way a sequence problem is framed shapes an LSTM.
 
 The library (`lstm_echo.run`, `compare`, `sweep`, `inspect`, `explain`,
-`params`, `list_architectures`, `predict`, `read_results`, `merge`, `status`, `cache`
+`params`, `list_architectures`, `predict`, `read_results`, `reproduce`, `merge`, `status`, `cache`
 and the exception `Error`) lives in `lstm_echo.api`
 and is loaded on first use, so the command line's start-up pays nothing for it.
 """
@@ -17,6 +17,7 @@ API = (
     "params",
     "predict",
     "read_results",
+    "reproduce",
     "run",
     "status",
     "sweep",

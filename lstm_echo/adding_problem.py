@@ -14,72 +14,84 @@ The later fixed-length version (Le, Jaitly & Hinton 2015; Arjovsky, Shah & Bengi
 2016) has T steps, values uniform in [0, 1], one pair marked 1 in each half,
 all others 0, and the sum of the two marked values as its target.
 
-Sequence i of seed s comes from a generator of its own, keyed on (s, the data
-stream, i): any sequence can be made again alone, without the ones before it.
-Sequences are padded with zeros after their length.
+Training draws fresh sequences inside the compiled program, so none is kept:
+every random number is a counter-based hash of (stream, seed, sequence index,
+slot), in 32-bit integer arithmetic that numpy and XLA compute bit for bit
+alike. Sequence i of a seed can be made again alone, without the ones before
+it, in a compiled program or eagerly. Sequences are padded with zeros after
+their length.
 """
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-import numpy as np
-
-from lstm_echo.seeds import DATA_STREAM
+from lstm_echo import reproduction
+from lstm_echo.quiet_tf import tf
+from lstm_echo.reproduction import RIGHT_WITHIN
 
 FEATURES = 2  # a value and a marker per step
-RIGHT_WITHIN = 0.04  # the paper's test: a sequence is right when its absolute error is below this
-FIXED_BASELINE = 1 / 6  # mean squared error of always answering 1 in the fixed version: the sum's variance
+TRAINING_STREAM, TEST_STREAM = 0xADD0, 0xADD1  # the sequences a model trains on, and those it is judged on
+LENGTH_SLOT, FIRST_SLOT, SECOND_SLOT, VALUE_SLOTS = 0, 1, 2, 3  # which random number decides what
 
 
 class Sequences(NamedTuple):
-    inputs: np.ndarray  # (count, longest, 2): value and marker per step, zeros after a sequence ends
-    lengths: np.ndarray  # (count,)
-    targets: np.ndarray  # (count,): the target at each sequence's last step
+    inputs: Any  # (M, count, longest, 2): value and marker per step, zeros after a sequence ends
+    lengths: Any  # (M, count) int32
+    targets: Any  # (M, count): the target at each sequence's last step
 
 
-def longest(minimum: int, paper: bool = True) -> int:
-    """The longest sequence a minimal length gives."""
-    return minimum + minimum // 10 if paper else minimum
+def mixed(x):
+    """A uint32 hash whose every output bit depends on every input bit (Wellons' `lowbias32`)."""
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16)) * tf.constant(0x7FEB352D, tf.uint32)
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 15)) * tf.constant(0x846CA68B, tf.uint32)
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
 
 
-def paper_sequence(rng: np.random.Generator, minimum: int) -> tuple[np.ndarray, float]:
-    """One sequence of the paper's version: (pairs (length, 2), target)."""
-    length = int(rng.integers(minimum, minimum + minimum // 10, endpoint=True))
-    pairs = np.zeros((length, FEATURES))
-    pairs[:, 0] = rng.uniform(-1.0, 1.0, length)
-    pairs[0, 1] = pairs[-1, 1] = -1.0
-    first = int(rng.integers(0, 10))
-    second = int(rng.choice(np.setdiff1d(np.arange(minimum // 2 - 1), [first])))
-    pairs[[first, second], 1] = 1.0
-    counted = [pairs[k, 0] if k > 0 else 0.0 for k in (first, second)]
-    return pairs, 0.5 + sum(counted) / 4
+def uniform(keys, slot):
+    """A number in [0, 1) on a 2^-24 grid (exact in float32) per key, for one slot."""
+    bits = mixed(tf.bitwise.bitwise_xor(keys, tf.cast(slot, tf.uint32)))
+    return tf.cast(tf.bitwise.right_shift(bits, 8), tf.float32) * (2.0**-24)
 
 
-def fixed_sequence(rng: np.random.Generator, length: int) -> tuple[np.ndarray, float]:
-    """One sequence of the fixed-length version: (pairs (length, 2), target)."""
-    pairs = np.zeros((length, FEATURES))
-    pairs[:, 0] = rng.uniform(0.0, 1.0, length)
-    half = length // 2
-    marked = [int(rng.integers(0, half)), int(rng.integers(half, length))]
-    pairs[marked, 1] = 1.0
-    return pairs, float(pairs[marked, 0].sum())
+def below(keys, slot, count):
+    """A whole number uniform in 0 .. count - 1 per key (int32)."""
+    return tf.minimum(tf.cast(tf.floor(uniform(keys, slot) * count), tf.int32), count - 1)
 
 
-def sequences(minimum: int, count: int, seed: int, first: int = 0, paper: bool = True) -> Sequences:
-    """Sequences `first` to `first + count - 1` of `seed`."""
-    if minimum < (22 if paper else 2):
-        # The paper's second marker falls among the first T/2 - 1 pairs, apart from the first ten.
-        raise ValueError(f"the adding problem needs a length of at least {22 if paper else 2}, got {minimum}")
-    make = paper_sequence if paper else fixed_sequence
-    inputs = np.zeros((count, longest(minimum, paper), FEATURES), dtype=np.float32)
-    lengths = np.zeros(count, dtype=np.int64)
-    targets = np.zeros(count, dtype=np.float32)
-    for k in range(count):
-        pairs, target = make(np.random.default_rng([seed, DATA_STREAM, first + k]), minimum)
-        inputs[k, : len(pairs)] = pairs
-        lengths[k], targets[k] = len(pairs), target
-    return Sequences(inputs, lengths, targets)
+def sequences(minimum: int, seeds, indices, stream: int = TRAINING_STREAM, paper: bool = True) -> Sequences:
+    """The sequences of every seed (M,) at every index (count,), drawn anew; traceable by XLA."""
+    if minimum < reproduction.shortest(paper):
+        raise ValueError(f"the adding problem needs a length of at least {reproduction.shortest(paper)}, got {minimum}")
+    seeds = tf.cast(tf.convert_to_tensor(seeds), tf.uint32)
+    indices = tf.cast(tf.convert_to_tensor(indices), tf.uint32)
+    per_seed = mixed(tf.bitwise.bitwise_xor(mixed(tf.constant(stream, tf.uint32)), seeds))
+    keys = mixed(tf.bitwise.bitwise_xor(per_seed[:, None], indices))  # (M, count): one per sequence
+    steps = reproduction.longest(minimum, paper)
+    positions = tf.range(steps)
+    draws = uniform(keys[..., None], VALUE_SLOTS + positions)  # (M, count, steps)
+    if paper:
+        lengths = minimum + below(keys, LENGTH_SLOT, minimum // 10 + 1)
+        first = below(keys, FIRST_SLOT, 10)
+        drawn = below(keys, SECOND_SLOT, minimum // 2 - 2)  # among the first T/2 - 1, apart from `first`
+        second = drawn + tf.cast(drawn >= first, tf.int32)
+        values = 2.0 * draws - 1.0
+    else:
+        lengths = tf.fill(tf.shape(keys), minimum)
+        half = minimum // 2
+        first, second = below(keys, FIRST_SLOT, half), half + below(keys, SECOND_SLOT, minimum - half)
+        values = draws
+    inside = positions < lengths[..., None]
+    marked = tf.equal(positions, first[..., None]) | tf.equal(positions, second[..., None])
+    ends = tf.equal(positions, 0) | tf.equal(positions, lengths[..., None] - 1)
+    markers = tf.where(marked, 1.0, tf.where(ends, -1.0, 0.0) if paper else 0.0)
+    values = tf.where(inside, values, 0.0)
+    markers = tf.where(inside, markers, 0.0)
+    counts = marked & (positions > 0) if paper else marked  # the paper's first pair counts 0 when marked
+    counted = values * tf.cast(counts, tf.float32)
+    sums = tf.reduce_sum(counted, axis=-1)
+    targets = 0.5 + sums / 4.0 if paper else sums
+    return Sequences(tf.stack([values, markers], axis=-1), lengths, targets)
 
 
-def right(predicted, targets) -> np.ndarray:
+def right(predicted, targets):
     """Which sequences the paper counts as right: absolute error below 0.04."""
-    return np.abs(np.asarray(predicted) - np.asarray(targets)) < RIGHT_WITHIN
+    return tf.abs(predicted - targets) < RIGHT_WITHIN

@@ -187,6 +187,7 @@ def test_malformed_config_names_file_and_key(tmp_path):
         ["run", "--help"],
         ["run", "m2m", "--length", "0"],
         ["sweep", "m2m,o2o", "--length", "3-9", "--seeds", "4", "--plan", "3"],
+        ["reproduce", "adding", "--cell", "lstm,lstm"],
     ],
 )
 @pytest.mark.process

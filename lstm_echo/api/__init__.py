@@ -36,6 +36,7 @@ from lstm_echo import (
     sweep_runner,
 )
 from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
+from lstm_echo.api.reproductions import Reproduction, reproduce
 from lstm_echo.api.results import Results, read_results
 from lstm_echo.api.settings import (
     MAX_WORKERS,
@@ -72,6 +73,7 @@ __all__ = [
     "Merged",
     "Params",
     "Prediction",
+    "Reproduction",
     "Results",
     "Run",
     "Status",
@@ -85,6 +87,7 @@ __all__ = [
     "params",
     "predict",
     "read_results",
+    "reproduce",
     "run",
     "status",
     "sweep",

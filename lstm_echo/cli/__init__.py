@@ -18,6 +18,7 @@ from lstm_echo.cli import (
     params,
     predict,
     report,
+    reproduce,
     run,
     status,
     sweep,
@@ -26,7 +27,21 @@ from lstm_echo.cli.app import INVOKED, Command, app, main
 
 # Every command, in the order `lstm-echo --help` lists them: a new one is its own module (with a
 # function `command`) and its name here.
-COMMANDS = (run, compare, sweep, explain, inspect, params, architectures, predict, report, merge, status, cache)
+COMMANDS = (
+    run,
+    compare,
+    sweep,
+    reproduce,
+    explain,
+    inspect,
+    params,
+    architectures,
+    predict,
+    report,
+    merge,
+    status,
+    cache,
+)
 for module in COMMANDS:
     name = module.__name__.rsplit(".", 1)[1]
     app.command(name, cls=Command, context_settings=getattr(module, "CONTEXT_SETTINGS", None))(module.command)

@@ -1,0 +1,108 @@
+"""`lstm_echo.reproduce`: a classic experiment run to the paper's stopping rule, with the paper's table beside ours."""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from rich.console import RenderableType
+
+from lstm_echo import reproduction, reproduction_report, threads
+from lstm_echo.api.outcomes import Shown, displayable
+from lstm_echo.layers import CELLS, LayerSpec
+from lstm_echo.reproduction import SeedRun, Settings
+
+
+@dataclass
+class Reproduction(Shown):
+    """`reproduce`'s result: a run per cell and seed, a row per cell, and the held-out curves when asked."""
+
+    settings: Settings
+    runs: list[SeedRun]
+    curves: dict[str, tuple[list[int], np.ndarray]]  # cell -> (sequences seen, (points, seeds) held-out MSE)
+    seconds: float  # training and judging, from the call to its end
+    rows: list[dict] = field(init=False)  # per seed, as --json prints them
+    summary: list[dict] = field(init=False)  # per cell
+
+    def __post_init__(self):
+        self.rows = [run.row(self.settings) for run in self.runs]
+        self.summary = reproduction.summary(self.settings, self.runs)
+
+    def renderables(self) -> list[RenderableType]:
+        return [
+            reproduction_report.table(self.settings, self.summary),
+            reproduction_report.notes(self.settings, self.summary),
+        ]
+
+    def plot(self):
+        """Held-out error against training sequences seen, per cell (needs `curve=True`)."""
+        return displayable(reproduction_report.figure(self.settings, self.curves))
+
+
+def check(problem: str = "adding", *, seeds=10, cell="lstm", **values) -> Settings:
+    """Every setting checked, as `reproduce` checks them (InputError names the option and the value as typed)."""
+    seeds_text = ",".join(map(str, seeds)) + "," if isinstance(seeds, list | tuple) else seeds
+    cells = ",".join(cell) if isinstance(cell, list | tuple) else cell
+    return reproduction.checked(problem, seeds_text=seeds_text, cells=cells, **values)
+
+
+def reproduce(
+    problem: str = "adding",
+    *,
+    length=reproduction.DEFAULTS.length,
+    seeds=10,
+    cell="lstm",
+    neurons=reproduction.DEFAULTS.neurons,
+    batch_size=reproduction.DEFAULTS.batch_size,
+    learning_rate=reproduction.DEFAULTS.learning_rate,
+    forget_bias=reproduction.DEFAULTS.forget_bias,
+    max_sequences=reproduction.DEFAULTS.max_sequences,
+    variant=reproduction.DEFAULTS.variant,
+    curve: bool = False,
+    on_progress=None,
+) -> Reproduction:
+    """Train a model per seed and cell (`cell="lstm,gru,simple"`) on fresh sequences until each stops by the
+    paper's rule or `max_sequences` are seen, then judge each on 2,560 fresh sequences.
+
+    `seeds` is a count or a list (`[0, 5]`) or a set as the command line writes it (`"0-9"`). `curve`:
+    also measure the held-out error after every chunk, for `plot()`. `on_progress(cell, seen, budget,
+    stopped)` is called after every chunk.
+    """
+    settings = check(
+        problem,
+        length=length,
+        seeds=seeds,
+        cell=cell,
+        neurons=neurons,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        forget_bias=forget_bias,
+        max_sequences=max_sequences,
+        variant=variant,
+    )
+    started = time.perf_counter()
+    recurrent = [LayerSpec(CELLS[name], settings.neurons, inputs=2) for name in settings.cells]
+    threads.choose(recurrent, len(settings.seeds), settings.batch_size)
+    from lstm_echo import long_lag  # TensorFlow starts here
+
+    runs, curves = [], {}
+    for name in settings.cells:
+        report = None if on_progress is None else (lambda *a, name=name: on_progress(name, *a))
+        stopped = long_lag.train(
+            CELLS[name],
+            settings.neurons,
+            settings.length,
+            seeds=list(settings.seeds),
+            batch=settings.batch_size,
+            learning_rate=settings.learning_rate,
+            max_sequences=settings.max_sequences,
+            paper=settings.paper,
+            curve=curve,
+            forget_bias=settings.forget_bias,
+            on_progress=report,
+        )
+        for k, seed in enumerate(settings.seeds):
+            at = int(stopped.stopped_at[k])
+            runs.append(SeedRun(name, seed, None if at < 0 else at, int(stopped.wrong[k]), float(stopped.test_mse[k])))
+        if stopped.curve_mse is not None:
+            curves[name] = (stopped.curve_seen, stopped.curve_mse)
+    return Reproduction(settings, runs, curves, time.perf_counter() - started)

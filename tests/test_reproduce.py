@@ -1,0 +1,75 @@
+"""`lstm-echo reproduce adding` and `lstm_echo.reproduce`: checks before anything starts, the paper's row beside
+ours, rows a script reads, and the same numbers from the library as from the command line."""
+
+import json
+
+import pytest
+from conftest import invoke
+
+import lstm_echo
+from lstm_echo import reproduction
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["sum"], "PROBLEM: 'sum'"),
+        (["adding", "--length", "21"], "--length: '21'"),
+        (["adding", "--length", "ten"], "--length: 'ten'"),
+        (["adding", "--variant", "fixed", "--length", "1"], "--length: '1'"),
+        (["adding", "--seeds", "0-"], "--seeds: '0-'"),
+        (["adding", "--cell", "lstm,rnn"], "--cell: 'lstm,rnn'"),
+        (["adding", "--neurons", "0"], "--neurons: '0'"),
+        (["adding", "--learning-rate", "nan"], "--learning-rate: 'nan'"),
+        (["adding", "--forget-bias", "1e9"], "--forget-bias: '1e9'"),
+        (["adding", "--max-sequences", "4", "--batch-size", "8"], "--max-sequences: '4'"),
+        (["adding", "--variant", "later"], "--variant: 'later'"),
+        (["adding", "--seeds", "1000", "--batch-size", "4096", "--length", "1000"], "--batch-size: '4096'"),
+        (["adding", "--plot", "out.txt"], "out.txt"),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_option_and_value_before_anything_trains(args, named, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("trained")
+
+    monkeypatch.setattr("lstm_echo.api.reproductions.reproduce", refuse)
+    result = invoke("reproduce", *args)
+    assert result.exit_code == 2, result.output
+    assert named in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_papers_row_stands_beside_ours_and_json_rows_say_how_each_seed_did():
+    result = invoke("reproduce", "adding", "--seeds", "2", "--max-sequences", "64", "--cell", "lstm,simple", "-q")
+    assert result.exit_code == 0, result.output
+    assert "paper (1997), LSTM" in result.stdout and "74,000 (average)" in result.stdout
+    assert "lstm-echo, LSTM" in result.stdout and "lstm-echo, SimpleRNN" in result.stdout
+    assert "0 of 2 LSTM seeds stopped" in result.stdout and "within 64 sequences at T = 100" in result.stdout
+
+    shown = invoke("reproduce", "adding", "--seeds", "2", "--max-sequences", "64", "--cell", "lstm,simple", "--json")
+    document = json.loads(shown.stdout)
+    assert [(r["cell"], r["seed"]) for r in document["runs"]] == [
+        ("lstm", 0),
+        ("lstm", 1),
+        ("simple", 0),
+        ("simple", 1),
+    ]
+    assert all(not r["stopped"] and r["sequences_to_stop"] is None for r in document["runs"])
+    assert [s["weights"] for s in document["summary"]] == [117, 33]  # 4 × ((2 + 1) × 4 + 16) + 5; 3 × 4 + 16 + 5
+    assert all(r["wrong"] > 1000 for r in document["runs"])  # 64 sequences teach nothing yet
+
+
+def test_the_library_gives_the_command_lines_numbers_and_a_figure():
+    outcome = lstm_echo.reproduce("adding", length=22, seeds=[3], max_sequences=256, curve=True)
+    result = invoke("reproduce", "adding", "--length", "22", "--seeds", "3,", "--max-sequences", "256", "--json")
+    assert outcome.rows == json.loads(result.stdout)["runs"]
+    assert "The paper's Table 7 has T = 100, 500, 1000" in outcome.text(width=400)
+    figure = outcome.plot()
+    assert figure.axes[0].get_lines()[0].get_xdata()[-1] == 256
+
+
+def test_a_model_stops_on_its_own_within_its_budget_at_t_22():
+    outcome = lstm_echo.reproduce("adding", length=22, seeds=2, max_sequences=200_000)
+    assert [row["stopped"] for row in outcome.rows] == [True, True]
+    for row in outcome.rows:
+        assert row["sequences_to_stop"] % reproduction.DEFAULTS.batch_size == 0
+        assert row["wrong"] < 0.01 * reproduction.TEST_SEQUENCES
