@@ -244,6 +244,22 @@ def with_forget_bias(weights: list[np.ndarray], kind: str, units: int, forget_bi
     return weights
 
 
+def memory(kind: str, units: int, minimum: int, paper: bool, weights: list[np.ndarray], seed: int, index: int) -> dict:
+    """One model (`weights` without a model axis) on test sequence `index` of `seed`: its pairs, its length, and
+    every step's values of its cell (`inspect`'s names: "cell state", "output", the gates)."""
+    specs = layers(kind, units, minimum, paper)
+    data = adding_problem.sequences(minimum, [seed], [index], adding_problem.TEST_STREAM, paper)
+    length = int(data.lengths[0, 0])
+    shaped = [tf.constant(w[None], tf.float32) for w in weights]
+    out, _, kept = forward(specs, shaped, data.inputs[:, :, :length], keep_values=True, differentiable=False)
+    return {
+        "pairs": data.inputs.numpy()[0, 0, :length],
+        "target": float(data.targets[0, 0]),
+        "output": float(out[0, 0, length - 1, 0]),
+        "values": {name: v.numpy()[0, 0] for name, v in kept[0].items()},  # (length, units) each
+    }
+
+
 def collected() -> None:
     """Hand what XLA just compiled to the compile cache, so the engine's next record is not given it."""
     from lstm_echo import compile_cache

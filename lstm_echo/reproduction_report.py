@@ -69,21 +69,57 @@ def notes(settings: Settings, rows: list[dict]) -> Text:
 
 
 def figure(settings: Settings, curves: dict[str, tuple[list[int], np.ndarray]]):
-    """Held-out mean squared error against training sequences seen: per cell, its seeds' median."""
-    series = {
-        BY_OPTION[cell].label: (seen, list(np.nanmedian(mse, axis=1))) for cell, (seen, mse) in curves.items() if seen
-    }
+    """Held-out mean squared error against training sequences seen: per cell, each seed faint and their median."""
+    from matplotlib.ticker import FuncFormatter
+
     title = (
-        f"The adding problem, T = {settings.length}: held-out error ({reproduction.CURVE_SEQUENCES} sequences), "
-        f"median of {len(settings.seeds)} seeds"
+        f"The adding problem, T = {settings.length}: held-out error ({reproduction.CURVE_SEQUENCES} sequences) "
+        f"of {len(settings.seeds)} seeds, their median bold"
     )
     figure, axes = plot.new_figure()
-    for index, (label, (xs, ys)) in enumerate(series.items()):
-        axes.plot(xs, ys, label=label, color=f"C{index}")
+    for index, (cell, (seen, mse)) in enumerate(curves.items()):
+        if not seen:
+            continue
+        colour = f"C{index}"
+        axes.plot(seen, mse, color=colour, alpha=0.25, linewidth=0.8)
+        axes.plot(seen, np.median(mse, axis=1), color=colour, linewidth=2, label=BY_OPTION[cell].label)
     right = reproduction.RIGHT_WITHIN
     axes.axhline(right**2, color="grey", linestyle=":", label=f"{right}² (an error of {right} on every sequence)")
     axes.set_yscale("log")
-    axes.set_xlabel("training sequences seen")
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    axes.set_xlabel("training sequences seen (a stopped seed keeps its last error)")
     axes.set_ylabel("mean squared error")
     axes.grid(True, alpha=0.3)
     return plot.finish(figure, axes, title, legend=True)
+
+
+def memory_figure(settings: Settings, cell: str, seed: int, memory: dict):
+    """One test sequence through one trained model: the marked pairs above, every unit's memory below."""
+    pairs, values = memory["pairs"], memory["values"]
+    shown = "cell state" if "cell state" in values else "output"
+    marked = [int(t) for t in np.nonzero(pairs[:, 1] == 1)[0]]
+    figure, grid = plot.new_grid(2, 1, (8, 5.5))
+    top, bottom = grid[0, 0], grid[1, 0]
+    steps = np.arange(len(pairs))
+    top.plot(steps, pairs[:, 0], color="grey", linewidth=0.8, label="value")
+    top.scatter(marked, pairs[marked, 0], color="C3", zorder=3, label="marked 1: X1, X2")
+    top.set_ylabel("input value")
+    top.legend(fontsize=8, loc="upper right")
+    for unit in range(values[shown].shape[1]):
+        bottom.plot(steps, values[shown][:, unit], label=f"unit {unit}")
+    for axes in (top, bottom):
+        for t in marked:
+            axes.axvline(t, color="C3", linestyle=":", linewidth=1)
+        axes.grid(True, alpha=0.3)
+    bottom.set_xlabel("step")
+    bottom.set_ylabel(shown)
+    bottom.legend(fontsize=8, loc="upper right", ncol=2)
+    label = BY_OPTION[cell].label
+    x1, x2 = (pairs[t, 0] if t > 0 else 0.0 for t in marked)
+    title = (
+        f"{label}, seed {seed}, T = {settings.length}: X1 = {x1:.2f} at step {marked[0]}, X2 = {x2:.2f} at step "
+        f"{marked[1]}; target {memory['target']:.3f}, output {memory['output']:.3f}"
+    )
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure

@@ -26,6 +26,7 @@ from lstm_echo import reproduction
         (["adding", "--variant", "later"], "--variant: 'later'"),
         (["adding", "--seeds", "1000", "--batch-size", "4096", "--length", "1000"], "--batch-size: '4096'"),
         (["adding", "--plot", "out.txt"], "out.txt"),
+        (["adding", "--memory", "/no/such/folder/m.png"], "/no/such/folder"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_option_and_value_before_anything_trains(args, named, monkeypatch):
@@ -67,9 +68,15 @@ def test_the_library_gives_the_command_lines_numbers_and_a_figure():
     assert figure.axes[0].get_lines()[0].get_xdata()[-1] == 256
 
 
-def test_a_model_stops_on_its_own_within_its_budget_at_t_22():
+def test_a_model_stops_on_its_own_within_its_budget_at_t_22_and_shows_its_memory():
     outcome = lstm_echo.reproduce("adding", length=22, seeds=2, max_sequences=200_000)
     assert [row["stopped"] for row in outcome.rows] == [True, True]
     for row in outcome.rows:
         assert row["sequences_to_stop"] % reproduction.DEFAULTS.batch_size == 0
         assert row["wrong"] < 0.01 * reproduction.TEST_SEQUENCES
+    figure = outcome.memory_plot()
+    title = figure.texts[0].get_text()
+    assert title.startswith("LSTM, seed 0, T = 22: X1 = ") and "at step 0," not in title
+    target, output = (float(title.rsplit(word, 1)[1].split(",")[0]) for word in ("target ", "output "))
+    assert abs(target - output) < 0.04  # a stopped model is right on it
+    assert len(figure.axes[1].get_lines()) >= 4  # a line per unit

@@ -19,6 +19,7 @@ class Reproduction(Shown):
     settings: Settings
     runs: list[SeedRun]
     curves: dict[str, tuple[list[int], np.ndarray]]  # cell -> (sequences seen, (points, seeds) held-out MSE)
+    weights: dict[str, list[np.ndarray]]  # cell -> its trained weights in Keras' order, a leading seed axis
     seconds: float  # training and judging, from the call to its end
     rows: list[dict] = field(init=False)  # per seed, as --json prints them
     summary: list[dict] = field(init=False)  # per cell
@@ -36,6 +37,29 @@ class Reproduction(Shown):
     def plot(self):
         """Held-out error against training sequences seen, per cell (needs `curve=True`)."""
         return displayable(reproduction_report.figure(self.settings, self.curves))
+
+    def shown_seed(self, cell: str) -> int:
+        """The seed a picture of `cell` shows: the first that stopped, else the one with the least test error."""
+        own = [run for run in self.runs if run.cell == cell]
+        stopped = [run for run in own if run.stopped_at is not None]
+        return (stopped or sorted(own, key=lambda run: run.test_mse))[0].seed
+
+    def memory_plot(self, cell: str | None = None, seed: int | None = None, sequence: int | None = None):
+        """How a trained model holds X1 across the lag: one test sequence, every unit's memory at every step
+        (the LSTM's cell state; the output of the others). By default the first cell, its `shown_seed`, and
+        the first test sequence whose X1 is not at step 0 (where the paper counts it as 0)."""
+        from lstm_echo import long_lag  # TensorFlow, already started by the training
+
+        cell = cell or self.settings.cells[0]
+        seed = self.shown_seed(cell) if seed is None else seed
+        position = self.settings.seeds.index(seed)
+        weights = [w[position] for w in self.weights[cell]]
+        s = self.settings
+        for index in [sequence] if sequence is not None else range(100):
+            memory = long_lag.memory(CELLS[cell], s.neurons, s.length, s.paper, weights, seed, index)
+            if memory["pairs"][0, 1] != 1:
+                break
+        return displayable(reproduction_report.memory_figure(s, cell, seed, memory))
 
 
 def check(problem: str = "adding", *, seeds=10, cell="lstm", **values) -> Settings:
@@ -84,7 +108,7 @@ def reproduce(
     threads.choose(recurrent, len(settings.seeds), settings.batch_size)
     from lstm_echo import long_lag  # TensorFlow starts here
 
-    runs, curves = [], {}
+    runs, curves, trained = [], {}, {}
     for name in settings.cells:
         report = None if on_progress is None else (lambda *a, name=name: on_progress(name, *a))
         stopped = long_lag.train(
@@ -103,6 +127,7 @@ def reproduce(
         for k, seed in enumerate(settings.seeds):
             at = int(stopped.stopped_at[k])
             runs.append(SeedRun(name, seed, None if at < 0 else at, int(stopped.wrong[k]), float(stopped.test_mse[k])))
+        trained[name] = stopped.weights
         if stopped.curve_mse is not None:
             curves[name] = (stopped.curve_seen, stopped.curve_mse)
-    return Reproduction(settings, runs, curves, time.perf_counter() - started)
+    return Reproduction(settings, runs, curves, trained, time.perf_counter() - started)

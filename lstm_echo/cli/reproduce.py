@@ -52,12 +52,20 @@ def command(
         Path | None,
         typer.Option("--plot", metavar="FILE.png", help="Save the held-out error against sequences seen, per cell."),
     ] = None,
+    memory_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--memory",
+            metavar="FILE.png",
+            help="Save how the first cell's first stopped seed holds X1 across the lag: a test sequence, each unit's memory.",
+        ),
+    ] = None,
     as_json: Json = False,
     quiet: Quiet = False,
     progress_mode: ProgressMode = "auto",
 ):
     """Reproduce the LSTM paper's adding problem: fresh sequences until each seed stops by the paper's rule."""
-    plot_file = checked_plot(plot_file)
+    plot_file, memory_file = checked_plot(plot_file), checked_plot(memory_file)
     values = dict(length=length, seeds=seeds, cell=cell, neurons=neurons, batch_size=batch_size)
     values |= dict(learning_rate=learning_rate, forget_bias=forget_bias, max_sequences=max_sequences, variant=variant)
     reproductions.check(problem, **values)  # every option, before TensorFlow starts
@@ -72,6 +80,8 @@ def command(
         outcome = api.reproduce(problem, **values, curve=plot_file is not None, on_progress=on_progress)
     if plot_file is not None:
         save_figure(plot_file, outcome.plot())
+    if memory_file is not None:
+        save_figure(memory_file, outcome.memory_plot())
     if as_json:
         print_json({"runs": outcome.rows, "summary": outcome.summary, "timings": {"wall_seconds": wall_seconds()}})
         return
