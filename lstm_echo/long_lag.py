@@ -17,6 +17,7 @@ not applied: a stopped model keeps the weights that were judged, and its
 Adam state is frozen while the others train on.
 """
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ def streak_after(streak, right):
     return tf.where(last_wrong < 0, streak + batch, batch - 1 - last_wrong)
 
 
+@functools.cache  # one per shape in a process: a second reproduction (a notebook, the tests) reuses it
 def chunk_program(specs, minimum: int, paper: bool, batch: int):
     """A compiled function that runs up to `updates` updates of every model still training."""
 
@@ -111,6 +113,7 @@ def chunk_program(specs, minimum: int, paper: bool, batch: int):
     return run
 
 
+@functools.cache
 def judge_program(specs, minimum: int, paper: bool):
     """A compiled function: every model's outputs on JUDGED_AT_ONCE test sequences from `first`, and their targets."""
 
