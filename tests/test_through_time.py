@@ -26,7 +26,7 @@ SHAPES = [(1, 1), (2, 3)]
 
 @pytest.mark.parametrize("kind", CELLS.values())
 @pytest.mark.parametrize("models, batch", SHAPES)
-# One step; a short sequence; a long one, unrolled, with two steps before its loop.
+# One step; a short sequence; a long one (unrolled for one model and one sample, with two steps before its loop).
 @pytest.mark.parametrize("steps", [1, 7, through_time.UNROLL_FROM + 2])
 @pytest.mark.parametrize("sequences", [True, False])
 def test_gradients_equal_the_tapes(kind, models, batch, steps, sequences):
