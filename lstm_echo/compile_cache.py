@@ -405,6 +405,15 @@ def collect() -> list[tuple[str, str]] | None:
     return new
 
 
+def discard() -> None:
+    """Remove what TensorFlow just compiled into the staging folder: a program lstm-echo does not record
+    (the adding problem's, made anew by each run) would otherwise sit in the cache with no record to use it."""
+    assert active is not None
+    for path in active.staging.iterdir():
+        if staged.get(path.name) != os.lstat(path).st_ino:  # TensorFlow's own, not a file staged for reading
+            path.unlink(missing_ok=True)
+
+
 def unsaved(error: OSError) -> None:
     assert active is not None
     notice(

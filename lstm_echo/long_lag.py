@@ -191,7 +191,7 @@ def train(
     judge = judge_program(specs, minimum, paper)
     done = run(weights, m, v, iteration, rate, seed_t, tf.constant(0), streak, stopped_at, tf.constant(0))  # compiles
     judge(weights, seed_t, tf.constant(0))
-    collected()
+    discarded()
     compile_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -263,9 +263,10 @@ def memory(kind: str, units: int, minimum: int, paper: bool, weights: list[np.nd
     }
 
 
-def collected() -> None:
-    """Hand what XLA just compiled to the compile cache, so the engine's next record is not given it."""
+def discarded() -> None:
+    """Drop what XLA just compiled from the compile cache's staging folder: these programs are not recorded,
+    and a file left there would be given to the engine's next record."""
     from lstm_echo import compile_cache
 
     if compile_cache.active is not None:
-        compile_cache.collect()
+        compile_cache.discard()

@@ -79,3 +79,15 @@ def test_a_model_stops_on_its_own_within_its_budget_at_t_22_and_shows_its_memory
     target, output = (float(title.rsplit(word, 1)[1].split(",")[0]) for word in ("target ", "output "))
     assert abs(target - output) < 0.04  # a stopped model is right on it
     assert len(figure.axes[1].get_lines()) >= 4  # a line per unit
+
+
+def test_its_programs_leave_no_file_in_the_compile_cache():
+    """The adding problem's programs are compiled afresh each run and never recorded, so none is kept."""
+    from lstm_echo import compile_cache
+
+    before = compile_cache.entries(compile_cache.directory())
+    result = invoke("reproduce", "adding", "--length", "23", "--seeds", "1", "--max-sequences", "8", "-q")
+    assert result.exit_code == 0, result.output
+    assert compile_cache.active is not None  # the cache was on: TensorFlow wrote into its staging folder
+    assert compile_cache.entries(compile_cache.directory()) == before
+    assert list(compile_cache.active.staging.iterdir()) == []
