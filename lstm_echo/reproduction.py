@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from lstm_echo import seeds
 from lstm_echo.cells import BY_OPTION
-from lstm_echo.config import InputError, shown
+from lstm_echo.config import DECIMAL, InputError, shown
 
 PROBLEMS = ("adding",)
 VARIANTS = ("paper", "fixed")
@@ -68,17 +68,15 @@ def invalid(option: str, value, reason: str) -> InputError:
 
 
 def whole(option: str, value, low: int, high: int) -> int:
-    text = str(value).strip().replace("_", "")
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 20) or not low <= int(text) <= high:
         raise invalid(option, value, f"a whole number, {low:,} to {high:,}")
     return int(text)
 
 
 def number(option: str, value, low: float, high: float, low_open: bool) -> float:
-    try:
-        parsed = float(str(value))
-    except ValueError:
-        parsed = float("nan")
+    text = str(value).strip()
+    parsed = float(text) if DECIMAL.fullmatch(text) else float("nan")  # float() also takes '1_0' and '٣'
     above = parsed > low if low_open else parsed >= low
     if not (above and parsed <= high):
         raise invalid(option, value, f"a number {'above' if low_open else 'from'} {low:g}, at most {high:g}")
@@ -238,4 +236,10 @@ def sentence(settings: Settings, rows: list[dict]) -> str:
         said += f" The paper's LSTM stopped after {paper.sequences:,} on average."
     elif settings.paper:
         said += f" The paper's Table 7 has T = {', '.join(map(str, TABLE_7))}."
+    else:
+        best = min(rows, key=lambda row: row["test_mse_median"])
+        said += (
+            f" {BY_OPTION[best['cell']].label}'s median test MSE, {best['test_mse_median']:.4f}, is"
+            f" {best['test_mse_median'] / FIXED_BASELINE:.0%} of always answering 1 ({FIXED_BASELINE:.4f})."
+        )
     return said

@@ -115,7 +115,7 @@ def memory_figure(settings: Settings, cell: str, seed: int, memory: dict):
     bottom.set_ylabel(shown)
     bottom.legend(fontsize=8, loc="upper right", ncol=2)
     label = BY_OPTION[cell].label
-    x1, x2 = (pairs[t, 0] if t > 0 else 0.0 for t in marked)
+    x1, x2 = (pairs[t, 0] if t > 0 or not settings.paper else 0.0 for t in marked)  # the paper's step 0 counts 0
     title = (
         f"{label}, seed {seed}, T = {settings.length}: X1 = {x1:.2f} at step {marked[0]}, X2 = {x2:.2f} at step "
         f"{marked[1]}; target {memory['target']:.3f}, output {memory['output']:.3f}"

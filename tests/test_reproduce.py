@@ -20,6 +20,8 @@ from lstm_echo import reproduction
         (["adding", "--seeds", "0-"], "--seeds: '0-'"),
         (["adding", "--cell", "lstm,rnn"], "--cell: 'lstm,rnn'"),
         (["adding", "--neurons", "0"], "--neurons: '0'"),
+        (["adding", "--max-sequences", "1_000"], "--max-sequences: '1_000'"),
+        (["adding", "--learning-rate", "1_0e-3"], "--learning-rate: '1_0e-3'"),
         (["adding", "--learning-rate", "nan"], "--learning-rate: 'nan'"),
         (["adding", "--forget-bias", "1e9"], "--forget-bias: '1e9'"),
         (["adding", "--max-sequences", "4", "--batch-size", "8"], "--max-sequences: '4'"),
@@ -65,6 +67,10 @@ def test_the_library_gives_the_command_lines_numbers_and_a_figure():
     assert "The paper's Table 7 has T = 100, 500, 1000" in outcome.text(width=400)
     figure = outcome.plot()
     assert figure.axes[0].get_lines()[0].get_xdata()[-1] == 256
+    with pytest.raises(lstm_echo.Error, match="cell 'gru' was not trained here"):
+        outcome.memory_plot(cell="gru")
+    with pytest.raises(lstm_echo.Error, match="seed 4 was not trained here"):
+        outcome.memory_plot(seed=4)
 
 
 def test_a_model_stops_on_its_own_within_its_budget_at_t_22_and_shows_its_memory():
@@ -91,3 +97,11 @@ def test_its_programs_leave_no_file_in_the_compile_cache():
     assert compile_cache.active is not None  # the cache was on: TensorFlow wrote into its staging folder
     assert compile_cache.entries(compile_cache.directory()) == before
     assert list(compile_cache.active.staging.iterdir()) == []
+
+
+def test_the_fixed_version_is_judged_against_always_answering_one():
+    settings = reproduction.checked(length=50, seeds_text="2", cells="lstm,gru", variant="fixed")
+    runs = [reproduction.SeedRun(cell, seed, None, 2000, mse) for cell, seed, mse in
+            [("lstm", 0, 0.10), ("lstm", 1, 0.12), ("gru", 0, 0.05), ("gru", 1, 0.07)]]  # fmt: skip
+    said = reproduction.sentence(settings, reproduction.summary(settings, runs))
+    assert said.endswith("GRU's median test MSE, 0.0600, is 36% of always answering 1 (0.1667).")

@@ -8,6 +8,7 @@ from rich.console import RenderableType
 
 from lstm_echo import reproduction, reproduction_report, threads
 from lstm_echo.api.outcomes import Shown, displayable
+from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS, LayerSpec
 from lstm_echo.reproduction import SeedRun, Settings
 
@@ -36,6 +37,8 @@ class Reproduction(Shown):
 
     def plot(self):
         """Held-out error against training sequences seen, per cell (needs `curve=True`)."""
+        if not self.curves:
+            raise Error("plot(): the curves are measured with reproduce(..., curve=True)")
         return displayable(reproduction_report.figure(self.settings, self.curves))
 
     def shown_seed(self, cell: str) -> int:
@@ -51,7 +54,11 @@ class Reproduction(Shown):
         from lstm_echo import long_lag  # TensorFlow, already started by the training
 
         cell = cell or self.settings.cells[0]
+        if cell not in self.weights:
+            raise Error(f"memory_plot(): cell {cell!r} was not trained here (trained: {', '.join(self.weights)})")
         seed = self.shown_seed(cell) if seed is None else seed
+        if seed not in self.settings.seeds:
+            raise Error(f"memory_plot(): seed {seed!r} was not trained here")
         position = self.settings.seeds.index(seed)
         weights = [w[position] for w in self.weights[cell]]
         s = self.settings
