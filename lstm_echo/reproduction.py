@@ -50,7 +50,7 @@ class Settings:
     cells: tuple[str, ...] = ("lstm",)
     neurons: int = 4  # the paper's four memory cells
     batch_size: int = 8
-    learning_rate: float = 0.01
+    learning_rate: float = 0.003  # measured at T = 100: 9 of 10 LSTM seeds stopped, against 5 of 10 at 0.01
     forget_bias: float = 8.0  # the LSTM forget gate's start: open (Keras starts at 1; the paper had none)
     max_sequences: int = 1_000_000
     variant: str = "paper"

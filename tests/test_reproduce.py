@@ -74,7 +74,7 @@ def test_the_library_gives_the_command_lines_numbers_and_a_figure():
 
 
 def test_a_model_stops_on_its_own_within_its_budget_at_t_22_and_shows_its_memory():
-    outcome = lstm_echo.reproduce("adding", length=22, seeds=2, max_sequences=200_000)
+    outcome = lstm_echo.reproduce("adding", length=22, seeds=2, max_sequences=200_000, learning_rate=0.01)
     assert [row["stopped"] for row in outcome.rows] == [True, True]
     for row in outcome.rows:
         assert row["sequences_to_stop"] % reproduction.DEFAULTS.batch_size == 0
