@@ -16,10 +16,10 @@ all others 0, and the sum of the two marked values as its target.
 
 Training draws fresh sequences inside the compiled program, so none is kept:
 every random number is a counter-based hash of (stream, seed, sequence index,
-slot), in 32-bit integer arithmetic that numpy and XLA compute bit for bit
-alike. Sequence i of a seed can be made again alone, without the ones before
-it, in a compiled program or eagerly. Sequences are padded with zeros after
-their length.
+slot), in 32-bit integer arithmetic that TensorFlow computes bit for bit
+alike eagerly and under XLA (a test compares the two). Sequence i of a seed
+can be made again alone, without the ones before it, in a compiled program or
+eagerly. Sequences are padded with zeros after their length.
 """
 
 from typing import Any, NamedTuple
