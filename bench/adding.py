@@ -20,10 +20,10 @@ from lstm_echo import reproduction
 def one(length: int, sequences: int, models: int) -> dict:
     """Train `models` LSTMs (the defaults of `reproduce adding`) on `sequences` each, in this process."""
     from lstm_echo import threads
-    from lstm_echo.layers import CELLS, LayerSpec
+    from lstm_echo.layers import CELLS
 
     d = reproduction.DEFAULTS
-    threads.choose([LayerSpec(CELLS["lstm"], d.neurons, inputs=2)], models, d.batch_size)
+    threads.choose(reproduction.layers(CELLS["lstm"], d.neurons, length, True), models, d.batch_size)
     from lstm_echo import long_lag
 
     trained = long_lag.train(

@@ -28,7 +28,6 @@ from lstm_echo import reproduction
 from lstm_echo.quiet_tf import tf
 from lstm_echo.reproduction import RIGHT_WITHIN
 
-FEATURES = 2  # a value and a marker per step
 TRAINING_STREAM, TEST_STREAM = 0xADD0, 0xADD1  # the sequences a model trains on, and those it is judged on
 LENGTH_SLOT, FIRST_SLOT, SECOND_SLOT, VALUE_SLOTS = 0, 1, 2, 3  # which random number decides what
 

@@ -28,17 +28,18 @@ def orthogonal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return q.T if rows < cols else q
 
 
-def bias(spec: LayerSpec, shape: tuple[int, ...]) -> np.ndarray:
+def bias(spec: LayerSpec, shape: tuple[int, ...], forget_bias: float = 1.0) -> np.ndarray:
     b = np.zeros(shape)
     cell = BY_KIND.get(spec.kind)
     if cell is not None and cell.unit_forget_bias:
         forget = cell.gates.index("forget")
-        b[forget * spec.units : (forget + 1) * spec.units] = 1.0  # the forget gate starts open
+        b[forget * spec.units : (forget + 1) * spec.units] = forget_bias  # the forget gate starts open
     return b
 
 
-def initial_weights(layers: list[LayerSpec], seed: int) -> list[np.ndarray]:
-    """Float32 weights for every layer, in Keras' `get_weights()` order."""
+def initial_weights(layers: list[LayerSpec], seed: int, forget_bias: float = 1.0) -> list[np.ndarray]:
+    """Float32 weights for every layer, in Keras' `get_weights()` order. `forget_bias`: where an LSTM's
+    forget-gate biases start (Keras: one; `reproduce adding` opens the gate further)."""
     rng = seeds.generator(seed, seeds.WEIGHTS_STREAM)
     weights = []
     for spec in layers:
@@ -48,5 +49,5 @@ def initial_weights(layers: list[LayerSpec], seed: int) -> list[np.ndarray]:
         weights.append(glorot_uniform(rng, kernel))
         if spec.recurrent:
             weights.append(orthogonal(rng, rest[0]))
-        weights.append(bias(spec, bias_shape))
+        weights.append(bias(spec, bias_shape, forget_bias))
     return [w.astype(np.float32) for w in weights]

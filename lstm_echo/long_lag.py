@@ -26,9 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lstm_echo import adding_problem, initializers, reproduction
-from lstm_echo.cells import BY_KIND
 from lstm_echo.engine import adam
-from lstm_echo.layers import DENSE, LayerSpec
 from lstm_echo.network import forward
 from lstm_echo.quiet_tf import tf
 
@@ -36,15 +34,6 @@ RUNNING = -1  # `stopped_at` of a model still training
 JUDGED_AT_ONCE = 256  # test sequences per call; 2,560 are ten calls
 
 ProgressCallback = Callable[[int, int, np.ndarray], None]
-
-
-def layers(kind: str, units: int, minimum: int, paper: bool) -> tuple[LayerSpec, ...]:
-    """A recurrent layer over every step of the longest sequence, and a Dense output read at each one's last."""
-    steps = reproduction.longest(minimum, paper)
-    return (
-        LayerSpec(kind, units=units, inputs=adding_problem.FEATURES, steps=steps, return_sequences=True),
-        LayerSpec(DENSE, units=1, inputs=units, steps=steps, sequence_input=True),
-    )
 
 
 def at_last_steps(specs, weights, inputs, lengths, differentiable: bool):
@@ -61,8 +50,6 @@ class Loop(NamedTuple):
     iteration: Any  # updates so far, as Adam counts them: the same for every model still training
     streak: Any  # (M,) training sequences right in a row, the most recent last
     stopped_at: Any  # (M,) training sequences seen at the stop, or RUNNING
-    squared: Any  # (M,) the chunk's summed squared training error
-    judged: Any  # (M,) and the sequences it sums over
 
 
 def streak_after(streak, right):
@@ -92,7 +79,6 @@ def chunk_program(specs, minimum: int, paper: bool, batch: int):
             streak = streak_after(loop.streak, adding_problem.right(predicted, data.targets))
             stops = running & (streak >= reproduction.RIGHT_IN_A_ROW)
             learns = running & ~stops
-            counted = tf.cast(running, tf.float32)
             iteration = loop.iteration + 1.0
             new = adam(loop.weights, grads, loop.m, loop.v, iteration, rate)
             weights, m, v = (
@@ -100,12 +86,9 @@ def chunk_program(specs, minimum: int, paper: bool, batch: int):
                 for pair in zip(new, (loop.weights, loop.m, loop.v))
             )
             stopped_at = tf.where(stops, seen + (loop.update + 1) * batch, loop.stopped_at)
-            squared = loop.squared + counted * tf.reduce_sum(tf.square(errors), axis=1)
-            judged = loop.judged + counted * batch
-            return (Loop(loop.update + 1, weights, m, v, iteration, streak, stopped_at, squared, judged),)
+            return (Loop(loop.update + 1, weights, m, v, iteration, streak, stopped_at),)
 
-        zeros = tf.zeros_like(streak, tf.float32)
-        start = Loop(0, weights, m, v, iteration, streak, stopped_at, zeros, zeros)
+        start = Loop(0, weights, m, v, iteration, streak, stopped_at)
         going = lambda loop: (loop.update < updates) & tf.reduce_any(loop.stopped_at == RUNNING)  # noqa: E731
         (done,) = tf.while_loop(going, body, (start,))
         return done
@@ -141,9 +124,8 @@ class Stopped:
     sequences_seen: int  # by the models still training at the end
     wrong: np.ndarray  # (M,) test sequences of reproduction.TEST_SEQUENCES not right
     test_mse: np.ndarray  # (M,)
-    training_mse: np.ndarray  # (chunks, M): each chunk's mean squared training error, NaN once stopped
     curve_mse: np.ndarray | None  # (chunks, M): held-out mean squared error after each chunk
-    curve_seen: list[int]  # the sequences seen at each row of the two above
+    curve_seen: list[int]  # the sequences seen at each row of it
     compile_seconds: float
     train_seconds: float
 
@@ -168,11 +150,9 @@ def train(
 
     `initial`: every model's first weights, stacked on axis 0 (default: Keras' initialisers, per seed).
     """
-    specs = layers(kind, units, minimum, paper)
+    specs = reproduction.layers(kind, units, minimum, paper)
     if initial is None:
-        per_seed = [
-            with_forget_bias(initializers.initial_weights(list(specs), s), kind, units, forget_bias) for s in seeds
-        ]
+        per_seed = [initializers.initial_weights(list(specs), s, forget_bias) for s in seeds]
         initial = [np.stack(w) for w in zip(*per_seed)]
     weights = [tf.constant(w, tf.float32) for w in initial]
     m = [tf.zeros_like(w) for w in weights]
@@ -195,7 +175,7 @@ def train(
     compile_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    training, curve_rows, seen_rows, updates_done = [], [], [], 0
+    curve_rows, seen_rows, updates_done = [], [], 0
     while updates_done < total_updates and (done.stopped_at.numpy() == RUNNING).any():
         n = min(updates_per_chunk, total_updates - updates_done)
         seen = tf.constant(updates_done * batch)
@@ -212,9 +192,6 @@ def train(
             tf.constant(n),
         )
         updates_done += int(done.update)
-        trained_on = done.judged.numpy()
-        mse = np.where(trained_on > 0, done.squared.numpy() / np.maximum(trained_on, 1), np.nan)
-        training.append(mse)
         seen_rows.append(updates_done * batch)
         if curve:
             predicted, targets = judged(judge, done.weights, seed_t, reproduction.CURVE_SEQUENCES)
@@ -230,7 +207,6 @@ def train(
         sequences_seen=updates_done * batch,
         wrong=np.sum(np.abs(predicted - targets) >= reproduction.RIGHT_WITHIN, axis=1),
         test_mse=np.mean(np.square(predicted - targets), axis=1),
-        training_mse=np.array(training).reshape(-1, models),
         curve_mse=np.array(curve_rows) if curve else None,
         curve_seen=seen_rows,
         compile_seconds=compile_seconds,
@@ -238,19 +214,10 @@ def train(
     )
 
 
-def with_forget_bias(weights: list[np.ndarray], kind: str, units: int, forget_bias: float) -> list[np.ndarray]:
-    """Keras starts the LSTM's forget-gate biases at one; a larger start keeps its memory over longer lags."""
-    cell = BY_KIND[kind]
-    if cell.unit_forget_bias:
-        forget = cell.gates.index("forget")
-        weights[2][forget * units : (forget + 1) * units] = forget_bias
-    return weights
-
-
 def memory(kind: str, units: int, minimum: int, paper: bool, weights: list[np.ndarray], seed: int, index: int) -> dict:
     """One model (`weights` without a model axis) on test sequence `index` of `seed`: its pairs, its length, and
     every step's values of its cell (`inspect`'s names: "cell state", "output", the gates)."""
-    specs = layers(kind, units, minimum, paper)
+    specs = reproduction.layers(kind, units, minimum, paper)
     data = adding_problem.sequences(minimum, [seed], [index], adding_problem.TEST_STREAM, paper)
     length = int(data.lengths[0, 0])
     shaped = [tf.constant(w[None], tf.float32) for w in weights]

@@ -12,7 +12,9 @@ from typing import NamedTuple
 
 from lstm_echo import seeds
 from lstm_echo.cells import BY_OPTION
-from lstm_echo.config import DECIMAL, InputError, shown
+from lstm_echo.config import DECIMAL, InputError, invalid, shown
+from lstm_echo.layers import DENSE, LayerSpec
+from lstm_echo.param_arithmetic import total_params
 
 PROBLEMS = ("adding",)
 VARIANTS = ("paper", "fixed")
@@ -25,6 +27,7 @@ MAX_MODELS = 1000
 # run would swap or be killed part way, so it is refused up front.
 MAX_SAVED_BYTES = 4 * 2**30
 SAVED_PER_UNIT = 12  # floats kept per unit and step for the backward pass, at most (the LSTM's four gates, c, h, ...)
+FEATURES = 2  # a value and a marker per step
 RIGHT_WITHIN = 0.04  # the paper's test: a sequence is right when its absolute error is below this
 RIGHT_IN_A_ROW = 2000  # the paper's stop: the most recent 2,000 training sequences all right
 TEST_SEQUENCES = 2560  # judged after the stop (the paper's test set)
@@ -63,30 +66,26 @@ class Settings:
 DEFAULTS = Settings()
 
 
-def invalid(option: str, value, reason: str) -> InputError:
-    return InputError(f"Invalid value for {option}: {shown(value)} ({reason})")
-
-
-def whole(option: str, value, low: int, high: int) -> int:
+def whole(name: str, value, low: int, high: int) -> int:
     text = str(value).strip()
     if not (text.isascii() and text.isdigit() and len(text) <= 20) or not low <= int(text) <= high:
-        raise invalid(option, value, f"a whole number, {low:,} to {high:,}")
+        raise invalid(name, value, f"a whole number, {low:,} to {high:,}")
     return int(text)
 
 
-def number(option: str, value, low: float, high: float, low_open: bool) -> float:
+def number(name: str, value, low: float, high: float, low_open: bool) -> float:
     text = str(value).strip()
     parsed = float(text) if DECIMAL.fullmatch(text) else float("nan")  # float() also takes '1_0' and '٣'
     above = parsed > low if low_open else parsed >= low
     if not (above and parsed <= high):
-        raise invalid(option, value, f"a number {'above' if low_open else 'from'} {low:g}, at most {high:g}")
+        raise invalid(name, value, f"a number {'above' if low_open else 'from'} {low:g}, at most {high:g}")
     return parsed
 
 
 def cell_list(value) -> tuple[str, ...]:
     names = tuple(name.strip().lower() for name in str(value).split(","))
     if not names or any(name not in BY_OPTION for name in names) or len(set(names)) < len(names):
-        raise invalid("--cell", value, f"cells separated by commas, each once: {', '.join(BY_OPTION)}")
+        raise invalid("cell", value, f"cells separated by commas, each once: {', '.join(BY_OPTION)}")
     return names
 
 
@@ -105,30 +104,30 @@ def checked(
 ) -> Settings:
     """Settings from values as typed (strings or numbers), every one checked; InputError names the option."""
     if str(problem).lower() not in PROBLEMS:
-        raise invalid("PROBLEM", problem, f"must be {' or '.join(PROBLEMS)}")
+        raise InputError(f"Invalid value for PROBLEM: {shown(problem)} (must be {' or '.join(PROBLEMS)})")
     if str(variant).lower() not in VARIANTS:
-        raise invalid("--variant", variant, f"must be {' or '.join(VARIANTS)}")
+        raise invalid("variant", variant, f"must be {' or '.join(VARIANTS)}")
     paper = str(variant).lower() == "paper"
     try:
         seed_list = seeds.parse(str(seeds_text))
     except seeds.SeedsError as error:
-        raise invalid("--seeds", seeds_text, str(error)) from None
+        raise invalid("seeds", seeds_text, str(error)) from None
     if len(seed_list) > MAX_MODELS:
-        raise invalid("--seeds", seeds_text, f"at most {MAX_MODELS:,} seeds in one reproduction")
+        raise invalid("seeds", seeds_text, f"at most {MAX_MODELS:,} seeds in one reproduction")
     settings = Settings(
         problem=str(problem).lower(),
-        length=whole("--length", length, shortest(paper), MAX_LENGTH),
+        length=whole("length", length, shortest(paper), MAX_LENGTH),
         seeds=tuple(seed_list),
         cells=cell_list(cells),
-        neurons=whole("--neurons", neurons, 1, MAX_NEURONS),
-        batch_size=whole("--batch-size", batch_size, 1, MAX_BATCH),
-        learning_rate=number("--learning-rate", learning_rate, 0, 1, low_open=True),
-        forget_bias=number("--forget-bias", forget_bias, -20, 20, low_open=False),
-        max_sequences=whole("--max-sequences", max_sequences, 1, MAX_SEQUENCES),
+        neurons=whole("neurons", neurons, 1, MAX_NEURONS),
+        batch_size=whole("batch_size", batch_size, 1, MAX_BATCH),
+        learning_rate=number("learning_rate", learning_rate, 0, 1, low_open=True),
+        forget_bias=number("forget_bias", forget_bias, -20, 20, low_open=False),
+        max_sequences=whole("max_sequences", max_sequences, 1, MAX_SEQUENCES),
         variant=str(variant).lower(),
     )
     if settings.max_sequences < settings.batch_size:
-        raise invalid("--max-sequences", max_sequences, f"at least one batch, {settings.batch_size}")
+        raise invalid("max_sequences", max_sequences, f"at least one batch, {settings.batch_size}")
     check_memory(settings, batch_size)
     return settings
 
@@ -160,9 +159,18 @@ def check_memory(settings: Settings, typed) -> None:
         )
 
 
+def layers(kind: str, units: int, minimum: int, paper: bool) -> tuple[LayerSpec, ...]:
+    """A recurrent layer over every step of the longest sequence, and a Dense output read at each one's last."""
+    steps = longest(minimum, paper)
+    return (
+        LayerSpec(kind, units=units, inputs=FEATURES, steps=steps, return_sequences=True),
+        LayerSpec(DENSE, units=1, inputs=units, steps=steps, sequence_input=True),
+    )
+
+
 def weights(cell: str, neurons: int) -> int:
-    """The network's weights: the cell over 2 inputs, and one Dense output."""
-    return BY_OPTION[cell].params(2, neurons) + neurons + 1
+    """The network's weights, as `params` counts them."""
+    return total_params(list(layers(BY_OPTION[cell].kind, neurons, shortest(True), True)))
 
 
 @dataclass

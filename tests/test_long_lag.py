@@ -36,7 +36,7 @@ def stacked(*models: list[np.ndarray]) -> list[np.ndarray]:
 
 def outputs(weights: list[np.ndarray], seeds: list[int], count: int, stream=adding_problem.TRAINING_STREAM):
     data = adding_problem.sequences(MINIMUM, seeds, np.arange(count), stream)
-    specs = long_lag.layers(LSTM, 2, MINIMUM, paper=True)
+    specs = reproduction.layers(LSTM, 2, MINIMUM, paper=True)
     predicted = long_lag.at_last_steps(specs, [tf.constant(w) for w in weights], data.inputs, data.lengths, False)
     return predicted.numpy(), data.targets.numpy()
 
@@ -78,7 +78,7 @@ def test_the_stopping_rule_stops_each_model_exactly_where_the_rule_says():
 
 
 def test_a_stopped_models_weights_and_adam_state_stay_as_they_were():
-    specs = long_lag.layers(LSTM, 3, MINIMUM, paper=True)
+    specs = reproduction.layers(LSTM, 3, MINIMUM, paper=True)
     weights = [tf.constant(w) for w in stacked(*(initializers.initial_weights(list(specs), s) for s in (4, 5)))]
     zeros = [tf.zeros_like(w) for w in weights]
     run = long_lag.chunk_program(specs, MINIMUM, True, batch=4)
@@ -104,7 +104,7 @@ def test_the_run_of_right_sequences_restarts_after_the_last_wrong_one(streak, ri
 
 
 def test_a_padded_batch_gives_each_sequence_the_prediction_it_gets_alone():
-    specs = long_lag.layers(LSTM, 5, MINIMUM, paper=True)
+    specs = reproduction.layers(LSTM, 5, MINIMUM, paper=True)
     weights = [tf.constant(w[None]) for w in initializers.initial_weights(list(specs), 3)]
     data = adding_problem.sequences(MINIMUM, [9], np.arange(12))
     lengths = data.lengths.numpy()[0]

@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from lstm_echo import reproduction, reproduction_report, threads
 from lstm_echo.api.outcomes import Shown, displayable
 from lstm_echo.errors import Error
-from lstm_echo.layers import CELLS, LayerSpec
+from lstm_echo.layers import CELLS
 from lstm_echo.reproduction import SeedRun, Settings
 
 
@@ -111,8 +111,10 @@ def reproduce(
         variant=variant,
     )
     started = time.perf_counter()
-    recurrent = [LayerSpec(CELLS[name], settings.neurons, inputs=2) for name in settings.cells]
-    threads.choose(recurrent, len(settings.seeds), settings.batch_size)
+    networks = [
+        reproduction.layers(CELLS[name], settings.neurons, settings.length, settings.paper) for name in settings.cells
+    ]
+    threads.choose([spec for network in networks for spec in network], len(settings.seeds), settings.batch_size)
     from lstm_echo import long_lag  # TensorFlow starts here
 
     runs, curves, trained = [], {}, {}
