@@ -3,7 +3,9 @@
 The layer specs, the parameter arithmetic, the initial weights, the Keras
 builder, the engine's states and the help all read this table. A new cell is
 one row here plus its step function in `network.STEPS` (a test checks every
-row has one, and the engine's tests hold every row to Keras' own layer).
+row has one, and the engine's tests hold every row to Keras' own layer). The
+engine trains it by differentiating that step; a backward pass written out in
+`through_time.PASSES` makes its training faster (and is held to the step's).
 
     cell    gate blocks            biases per block   states
     lstm    input, forget, cell, output   1           h, c
@@ -27,6 +29,9 @@ class Cell:
     states: int  # state tensors carried from step to step
     shown: tuple[str, ...]  # what `inspect` shows per unit and step; "... gate" ones are sigmoids in [0, 1]
     unit_forget_bias: bool = False  # the forget block's bias starts at one
+    # Arguments Keras' class is built with, beyond the shape: which variant of it the step computes,
+    # said here rather than left to a default Keras could change.
+    keras_arguments: tuple[tuple[str, object], ...] = ()
 
     def params(self, inputs: int, units: int) -> int:
         return len(self.gates) * ((inputs + self.bias_rows) * units + units * units)
@@ -53,7 +58,9 @@ LSTM_SHOWN = ("input gate", "forget gate", "output gate", "candidate", "cell sta
 GRU_SHOWN = ("update gate", "reset gate", "candidate", "output")
 
 LSTM_CELL = Cell("lstm", "lstm", "LSTM", ("input", "forget", "cell", "output"), 1, 2, LSTM_SHOWN, unit_forget_bias=True)
-GRU_CELL = Cell("gru", "gru", "GRU", ("update", "reset", "candidate"), 2, 1, GRU_SHOWN)
+GRU_CELL = Cell(
+    "gru", "gru", "GRU", ("update", "reset", "candidate"), 2, 1, GRU_SHOWN, keras_arguments=(("reset_after", True),)
+)
 SIMPLE_CELL = Cell("simple", "simple_rnn", "SimpleRNN", ("output",), 1, 1, ("output",))
 
 TABLE = (LSTM_CELL, GRU_CELL, SIMPLE_CELL)

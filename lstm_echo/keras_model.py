@@ -15,8 +15,11 @@ from lstm_echo.layers import DENSE, REPEAT, LayerSpec
 
 def keras_layer(spec: LayerSpec) -> keras.layers.Layer:
     if spec.recurrent:
-        layer = getattr(keras.layers, BY_KIND[spec.kind].label)
-        return layer(spec.units, return_sequences=spec.return_sequences, stateful=spec.stateful)
+        cell = BY_KIND[spec.kind]
+        layer = getattr(keras.layers, cell.label)
+        return layer(
+            spec.units, return_sequences=spec.return_sequences, stateful=spec.stateful, **dict(cell.keras_arguments)
+        )
     if spec.kind == REPEAT:
         return keras.layers.RepeatVector(spec.steps)
     assert spec.kind == DENSE

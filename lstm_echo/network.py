@@ -13,7 +13,7 @@ reset_after; SimpleRNN with tanh), and tests hold it against
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import GRU, LSTM, REPEAT, SIMPLE, LayerSpec
 from lstm_echo.quiet_tf import tf
-from lstm_echo.through_time import recurrence
+from lstm_echo.through_time import PASSES, recurrence
 
 
 def lstm_step(recurrent_kernel, recurrent_bias=None):
@@ -78,11 +78,13 @@ def recurrent(spec: LayerSpec, x, weights, state=None, keep_values: bool = False
         state = (zeros,) * cell.states
     # A symbolic loop over steps keeps compile time flat in the sequence length.
     values = None
-    if keep_values:
+    if keep_values or spec.kind not in PASSES:
+        # The step function alone, differentiated by TensorFlow: what `inspect` reads, and how a
+        # cell without a backward pass written out in `through_time` trains (correct, and slower).
         step = STEPS[spec.kind](recurrent_kernel, recurrent_bias)
         shown = {name: tf.zeros_like(state[0]) for name in cell.shown}
         states, values = tf.scan(lambda carried, p: step(carried[0], p), projected, initializer=(tuple(state), shown))
-        values = {name: tf.transpose(v, [1, 2, 0, 3]) for name, v in values.items()}
+        values = {name: tf.transpose(v, [1, 2, 0, 3]) for name, v in values.items()} if keep_values else None
         outputs, final = states[0], tuple(s[-1] for s in states)
     else:
         # Training differentiates this: its backward loop is written out (see `through_time`).
