@@ -90,6 +90,30 @@ def notice_line(stderr: str, *fragments) -> None:
         assert fragment in line, line
 
 
+def enabled_here(monkeypatch, capsys) -> tuple[compile_cache.Cache | None, str]:
+    """What a process starting TensorFlow decides, run in this one: the cache it turns on (None: off)
+    and what it says. Whether a folder and key are used is decided here, before TensorFlow starts; the
+    process test `test_a_cache_turned_off_trains_the_same_numbers` holds a run to the decision."""
+    monkeypatch.setattr(compile_cache, "active", None)
+    monkeypatch.setenv("TF_XLA_FLAGS", os.environ.get("TF_XLA_FLAGS", ""))  # put back after the test
+    capsys.readouterr()
+    cache = compile_cache.enable()
+    return cache, capsys.readouterr().err
+
+
+def made_here(folder: Path, monkeypatch, capsys) -> dict[Path, bytes]:
+    """A cache folder and key made by `enable` in this process, holding two files in place of a
+    record and its program; those files' contents."""
+    monkeypatch.setenv("LSTM_ECHO_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder.parent / "config"))
+    cache, stderr = enabled_here(monkeypatch, capsys)
+    assert cache is not None and stderr == ""
+    shutil.rmtree(cache.staging)
+    for name in (compile_cache.TRACED.format(key="0123"), compile_cache.XLA_PREFIX + "1__2.pb"):
+        (folder / name).write_bytes(os.urandom(100))
+    return {path: path.read_bytes() for path in folder.iterdir()}
+
+
 @pytest.mark.process
 @pytest.mark.parametrize("damage", ["cut short", "one byte changed"])
 def test_a_damaged_traced_program_is_traced_again(tmp_path, monkeypatch, warmed, damage):
@@ -209,28 +233,41 @@ def owned_by_nobody(path: Path) -> None:
     os.chown(path, 65534, 65534)
 
 
+FOLDERS_OTHERS_CAN_WRITE = [
+    (lambda f: f.chmod(0o770), "writable by others"),
+    (lambda f: f.chmod(0o777), "writable by others"),
+    (owned_by_nobody, "belongs to another user"),
+    (lambda f: f.parent.chmod(0o777), "can be changed by another user"),
+]
+
+
 @pytest.mark.parametrize(
     "make, reason",
-    [
-        (lambda f: f.chmod(0o770), "writable by others"),
-        (lambda f: f.chmod(0o777), "writable by others"),
-        (owned_by_nobody, "belongs to another user"),
-        (lambda f: f.parent.chmod(0o777), "can be changed by another user"),
-    ],
+    FOLDERS_OTHERS_CAN_WRITE,
     ids=["group-writable", "world-writable", "foreign-owned", "a shared folder above"],
 )
-@pytest.mark.process
-def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, warmed, make, reason):
+def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, capsys, make, reason):
     folder = tmp_path / "shared" / "cache"
-    first = warm_copy(warmed, folder, monkeypatch)
-    before = {path: path.read_bytes() for path in folder.iterdir()}
+    before = made_here(folder, monkeypatch, capsys)
     make(folder)
-    doc, stderr = run_in({}, monkeypatch)
-    assert doc["timings"]["compile_cache"] == "off" and numbers(doc) == first
+    cache, stderr = enabled_here(monkeypatch, capsys)
+    assert cache is None and compile_cache.FLAG not in os.environ["TF_XLA_FLAGS"]
     notice_line(stderr, "compile cache off for this run", str(folder), reason)
     assert {path: path.read_bytes() for path in folder.iterdir()} == before  # used and changed not at all
     cleared = invoke("cache", "--clear", env={"LSTM_ECHO_CACHE_DIR": str(folder)})
     assert cleared.exit_code == 2 and reason in cleared.stderr and len(list(folder.iterdir())) == 2
+
+
+@pytest.mark.process
+def test_a_cache_turned_off_trains_the_same_numbers(tmp_path, monkeypatch, warmed):
+    folder = tmp_path / "shared" / "cache"
+    first = warm_copy(warmed, folder, monkeypatch)
+    before = {path: path.read_bytes() for path in folder.iterdir()}
+    folder.chmod(0o777)
+    doc, stderr = run_in({}, monkeypatch)
+    assert doc["timings"]["compile_cache"] == "off" and numbers(doc) == first
+    notice_line(stderr, "compile cache off for this run", str(folder), "writable by others")
+    assert {path: path.read_bytes() for path in folder.iterdir()} == before
 
 
 @pytest.mark.process
@@ -257,12 +294,11 @@ def test_the_folder_and_files_are_private_whatever_the_umask(tmp_path, monkeypat
     ],
     ids=["readable by others", "in a shared folder", "cut short"],
 )
-@pytest.mark.process
-def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypatch, warmed, spoil, reason):
-    warm_copy(warmed, tmp_path / "cache", monkeypatch)
+def test_a_key_others_can_read_or_change_turns_the_cache_off(tmp_path, monkeypatch, capsys, spoil, reason):
+    made_here(tmp_path / "cache", monkeypatch, capsys)
     spoil(tmp_path / "config" / "lstm-echo" / "cache.key")
-    doc, stderr = run_in({}, monkeypatch)
-    assert doc["timings"]["compile_cache"] == "off"
+    cache, stderr = enabled_here(monkeypatch, capsys)
+    assert cache is None and compile_cache.FLAG not in os.environ["TF_XLA_FLAGS"]
     notice_line(stderr, "compile cache off for this run", reason)
 
 
@@ -292,14 +328,14 @@ def test_an_unknown_cache_setting_is_refused_like_an_option(monkeypatch):
         assert result.stderr.strip() == "Error: Invalid value for LSTM_ECHO_CACHE: 'disabled' (must be on or off)"
 
 
-@pytest.mark.process
 @pytest.mark.parametrize("kind", ["under a file", "a file"])
-def test_an_unusable_cache_folder_turns_the_cache_off(tmp_path, monkeypatch, kind):
+def test_an_unusable_cache_folder_turns_the_cache_off(tmp_path, monkeypatch, capsys, kind):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("mine")
     folder = blocker / "cache" if kind == "under a file" else blocker
-    doc, stderr = run_in({"LSTM_ECHO_CACHE_DIR": str(folder)}, monkeypatch)
-    assert doc["timings"]["compile_cache"] == "off"
+    monkeypatch.setenv("LSTM_ECHO_CACHE_DIR", str(folder))
+    cache, stderr = enabled_here(monkeypatch, capsys)
+    assert cache is None
     (line,) = stderr.strip().splitlines()
     assert line.startswith("Notice: compile cache off") and str(folder) in line
     assert blocker.read_text() == "mine"
@@ -317,12 +353,15 @@ def test_a_file_size_limit_turns_the_cache_off(tmp_path, monkeypatch):
     assert line.startswith("Notice: compile cache off") and "File too large" in line
 
 
-@pytest.mark.process
-def test_a_flag_inherited_from_a_parent_process_does_not_decide(tmp_path, monkeypatch):
+def test_a_flag_inherited_from_a_parent_process_does_not_decide(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TF_XLA_FLAGS", f"{compile_cache.FLAG}=/elsewhere --tf_xla_auto_jit=0")
-    doc, _ = run_in({"LSTM_ECHO_CACHE_DIR": str(tmp_path / "cache")}, monkeypatch)
-    assert doc["timings"]["compile_cache"] == "miss" and compile_cache.entries(tmp_path / "cache")
-    assert not Path("/elsewhere").exists()
+    monkeypatch.setenv("LSTM_ECHO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    cache, stderr = enabled_here(monkeypatch, capsys)
+    assert cache is not None and stderr == ""
+    flags = os.environ["TF_XLA_FLAGS"].split()
+    assert flags == ["--tf_xla_auto_jit=0", f"{compile_cache.FLAG}={cache.staging}"]
+    assert cache.staging.parent == tmp_path / "cache" and not Path("/elsewhere").exists()
 
 
 def test_clear_removes_only_cached_programs(tmp_path, monkeypatch):

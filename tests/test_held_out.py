@@ -187,11 +187,11 @@ def test_a_saved_model_predicts_what_the_engine_predicted(tmp_path, name):
     for sequence in shown:
         reset(model)
         x, _ = architectures.get(name).frame(sequence[None], sequence[None])
-        predictions.append(model.predict(x, batch_size=1, verbose=0).reshape(-1))
+        predictions.append(np.asarray(model(x, training=False)).reshape(-1))
     np.testing.assert_allclose(np.concatenate(predictions), row["predictions"], atol=1e-5)
 
     typed = [f"{v:.1f}" for v in shown[0]]
-    predicted = json.loads(lstm_echo("predict", path, *typed, "--json").stdout)
+    predicted = json.loads(invoke("predict", path, *typed, "--json").stdout)  # read in another process than wrote it
     np.testing.assert_allclose(predicted["predictions"], row["predictions"][:4], atol=1e-5)
     assert predicted["architecture"] == experiment.architecture and predicted["task"] == "echo"
 

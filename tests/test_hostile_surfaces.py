@@ -18,7 +18,7 @@ import pytest
 from conftest import forbid_training, invoke
 from test_hostile import one_line_error
 
-from lstm_echo import budget, config, report, runner
+from lstm_echo import budget, config, report, runner, sweep_runner
 from lstm_echo import merging as merge
 
 TINY = ["--length", "3", "--epochs", "2", "-q", "--no-hint"]  # these runs miss; their hints are not the point
@@ -278,11 +278,13 @@ def test_each_worker_is_counted_with_its_own_tensorflow(monkeypatch, no_training
     one_line_error(invoke(*SWEEP[:3], "3,4", *SWEEP[4:], "--workers", "2"), "--workers: 2")
 
 
-@pytest.mark.process
 def test_workers_are_capped_by_programs_and_cpus(monkeypatch, no_training):
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    started = []
+    monkeypatch.setattr(sweep_runner, "pooled", lambda work, workers, *rest: started.append(workers) or iter(()))
     result = invoke(*SWEEP[:3], "3,4,5", *SWEEP[4:], "--workers", "64")
     assert "Notice: --workers 64: 3 (this sweep has 3 compiled programs" in result.stderr
+    assert started == [3]  # and 3 are started
 
 
 @pytest.mark.slow

@@ -2,12 +2,11 @@
 the source score on hand-built networks, and the command's output and refusals."""
 
 import json
-import os
 import re
 
 import numpy as np
 import pytest
-from conftest import invoke, lstm_echo
+from conftest import invoke
 
 from lstm_echo import architectures, budget, config, heatmaps, inspection, keras_model, probes, tasks
 from lstm_echo.cells import BY_KIND
@@ -210,9 +209,8 @@ def test_inspect_json_holds_every_array(answer):
     assert conn["source_score"] == pytest.approx(conn["seed_scores"][0]) and 0 < conn["source_score"] <= 1
 
 
-@pytest.mark.process
 def test_the_report_fits_80_columns_and_keeps_every_number():
-    result = lstm_echo(
+    result = invoke(
         "inspect",
         "m2m",
         "--length",
@@ -223,9 +221,9 @@ def test_the_report_fits_80_columns_and_keeps_every_number():
         "3",
         "--connectivity",
         "-q",
-        env={**os.environ, "COLUMNS": "80"},
+        env={"COLUMNS": "80"},
     )
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert max(map(len, lines)) <= 80
     gate_rows = [line for line in lines if re.match(r"^(\d+)?\s+(input gate|cell state|output)\s+-?\d", line)]
@@ -245,10 +243,9 @@ def test_a_saved_model_is_inspected_as_trained(tmp_path):
     assert loaded["model"] == str(model) and loaded["inputs"] == pytest.approx([0.3, 0.1, 0.7, 0.2, 0.9])
 
 
-@pytest.mark.process
 def test_one_to_one_says_what_it_shows_instead():
-    result = lstm_echo("inspect", "o2o", "--epochs", "5", "-q")
-    assert result.returncode == 0
+    result = invoke("inspect", "o2o", "--epochs", "5", "-q")
+    assert result.exit_code == 0
     assert result.stderr.startswith("Note: one-to-one gives every step a sample of its own")
     assert "each column shows one step's gates" in result.stdout
 
@@ -325,9 +322,8 @@ def test_a_diverged_network_is_one_line_exit_1():
     assert result.exit_code == 1 and "diverged" in result.stderr and "Traceback" not in result.output
 
 
-@pytest.mark.process
 def test_values_off_the_training_grid_are_a_warning_not_an_error():
     args = ("m2m", "--sequences", "50", "--length", "3", "--test-sequences", "10", "--epochs", "2", "-q")
-    result = lstm_echo("inspect", *args, "--input", "0.15,0.2,0.3", "--json")
-    assert result.returncode == 0 and json.loads(result.stdout)["inputs"] == [0.15, 0.2, 0.3]
+    result = invoke("inspect", *args, "--input", "0.15,0.2,0.3", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["inputs"] == [0.15, 0.2, 0.3]
     assert result.stderr == "Warning: 0.15 not on the grid 0.0, 0.1, ..., 0.9 the model was trained on\n"
