@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from lstm_echo.config import InputError, shown
+from lstm_echo.config import bad_value, shown
 
 PREFIX, SUFFIX = ".lstm-echo-", ".tmp"  # a temporary name's length does not depend on the target's
 
@@ -61,7 +61,7 @@ def probe(path: Path, option: str, suffix: str = "") -> None:
         os.close(handle)
         os.unlink(name)
     except OSError as error:
-        raise InputError(f"Invalid value for {option}: {shown(str(path))} ({error.strerror or error})") from None
+        raise bad_value(option, shown(str(path)), error.strerror or error) from None
 
 
 def identity(info: os.stat_result) -> tuple:

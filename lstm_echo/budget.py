@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lstm_echo import architectures, program_shape
 from lstm_echo.cells import BY_KIND
-from lstm_echo.config import Experiment, InputError
+from lstm_echo.config import Experiment, InputError, bad_value
 from lstm_echo.layers import LayerSpec
 from lstm_echo.param_arithmetic import total_params
 
@@ -143,9 +143,12 @@ def check(
     else:
         option, value = "--workers", processes
     lower = f"{option} or --layers" if option == "--neurons" and experiment.layers > 1 else option
-    raise TooLarge(
-        f"Invalid value for {option}: {value} (the run would need about {gigabytes(processes * one_process)} "
-        f"of memory and this machine has {gigabytes(memory)}: lower {lower})"
+    raise bad_value(
+        option,
+        value,
+        f"the run would need about {gigabytes(processes * one_process)} of memory and "
+        f"this machine has {gigabytes(memory)}: lower {lower}",
+        TooLarge,
     )
 
 
@@ -166,7 +169,10 @@ def check_connectivity(experiment: Experiment, layers: list[LayerSpec], models: 
     if need + BASELINE <= memory:
         return
     option, value = ("--length", experiment.length) if one + BASELINE > memory else ("--seeds", f"{models:,} models")
-    raise TooLarge(
-        f"Invalid value for {option}: {value} (the connectivity would need about {gigabytes(need + BASELINE)} "
-        f"of memory and this machine has {gigabytes(memory)}: lower {option})"
+    raise bad_value(
+        option,
+        value,
+        f"the connectivity would need about {gigabytes(need + BASELINE)} of memory and "
+        f"this machine has {gigabytes(memory)}: lower {option}",
+        TooLarge,
     )

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_echo import atomic
-from lstm_echo.config import InputError, shown
+from lstm_echo.config import bad_value, shown
 
 FLAG = "--tf_xla_persistent_cache_directory"
 # A probe of about one program's size: TensorFlow fails a compile whose program it
@@ -84,7 +84,7 @@ def switched_on() -> bool:
         return True
     if value.strip().lower() in OFF_VALUES:
         return False
-    raise InputError(f"Invalid value for LSTM_ECHO_CACHE: {shown(value)} (must be on or off)")
+    raise bad_value("LSTM_ECHO_CACHE", shown(value), "must be on or off")
 
 
 def directory() -> Path | None:

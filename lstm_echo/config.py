@@ -44,6 +44,12 @@ class InputError(Error):
     Not a ValueError: the command-line parser would catch that and replace the message."""
 
 
+def bad_value(where: str, value: object, reason: object, kind: type[InputError] = InputError) -> InputError:
+    """The one line for a value that cannot be used, wherever it was checked: `where` names it as the
+    user wrote it (`--plot`, `FILES`, `LSTM_ECHO_CACHE`), `value` as the message shows it (mostly `shown`)."""
+    return kind(f"Invalid value for {where}: {value} ({reason})")
+
+
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() also takes '٣' and '5_000'
 DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|infinity|nan)", re.IGNORECASE)
 SHOWN_CHARACTERS = 100
@@ -297,12 +303,12 @@ def regular_file(path: Path, option: str) -> os.stat_result:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise InputError(f"Invalid value for {option}: {shown(str(path))} (no such file)") from None
+        raise bad_value(option, shown(str(path)), "no such file") from None
     except OSError as error:
-        raise InputError(f"Invalid value for {option}: {shown(str(path))} ({error.strerror or error})") from None
+        raise bad_value(option, shown(str(path)), error.strerror or error) from None
     if not stat.S_ISREG(info.st_mode):
         what = "is a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise InputError(f"Invalid value for {option}: {shown(str(path))} ({what})")
+        raise bad_value(option, shown(str(path)), what)
     return info
 
 
@@ -311,11 +317,11 @@ def read_toml(path: Path) -> dict:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"Invalid value for --config: {shown(str(path))} (no such file)") from None
+        raise bad_value("--config", shown(str(path)), "no such file") from None
     except UnicodeDecodeError:
-        raise InputError(f"Invalid value for --config: {shown(str(path))} (not UTF-8 text)") from None
+        raise bad_value("--config", shown(str(path)), "not UTF-8 text") from None
     except OSError as error:  # a folder, no permission, a name too long, a symlink loop...
-        raise InputError(f"Invalid value for --config: {shown(str(path))} ({error.strerror or error})") from None
+        raise bad_value("--config", shown(str(path)), error.strerror or error) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -333,7 +339,7 @@ def invalid(name: str, value, reason: str, origins: dict[str, str] | None = None
     source = (origins or {}).get(name)
     if source is not None:
         return InputError(f"{source}: key {name!r} {reason}, got {shown(value)}")
-    return InputError(f"Invalid value for {option(name)}: {shown(value)} ({reason})")
+    return bad_value(option(name), shown(value), reason)
 
 
 def check_key(path: Path, key: str, value) -> None:

@@ -14,7 +14,7 @@ import itertools
 import math
 
 from lstm_echo import architectures, config, seeds, tasks
-from lstm_echo.config import Experiment, InputError
+from lstm_echo.config import Experiment, InputError, bad_value
 
 MAX_VALUES = 10_000  # in one list or range
 MAX_RUNS = 1_000_000  # settings × seeds in one sweep
@@ -85,7 +85,7 @@ def parse_option(name: str, text: str) -> list:
     try:
         return seeds.parse(text) if name == "seeds" else items(name, text)
     except (GridError, seeds.SeedsError) as error:
-        raise InputError(f"Invalid value for {config.option(name)}: {text!r} ({error})") from None
+        raise bad_value(config.option(name), repr(text), error) from None
 
 
 def axis_from_file(name: str, value) -> list:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lstm_echo import atomic
-from lstm_echo.config import InputError, regular_file, shown
+from lstm_echo.config import bad_value, regular_file, shown
 from lstm_echo.results_file import ResultsFile, key
 
 # May differ between two runs of the same setting and seed: where, when, how fast, and with how
@@ -64,9 +64,7 @@ def merge(inputs: list[Path], into: Path, planned: Iterable[tuple] = ()) -> Merg
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise InputError(
-                    f"Invalid value for --into: {shown(str(into))} (an lstm-echo process is writing to it)"
-                ) from None
+                raise bad_value("--into", shown(str(into)), "an lstm-echo process is writing to it") from None
         readers = ([target] if lock is not None else []) + sources
         kept = scan(readers, merged)
         place = {digest(run): position for position, run in enumerate(planned)}

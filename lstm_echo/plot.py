@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_echo import atomic, config
-from lstm_echo.config import InputError
+from lstm_echo.config import InputError, bad_value
 from lstm_echo.seeds import share_interval
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -36,20 +36,20 @@ def check(path: Path) -> Path:
     path = Path(path)
     shown = config.shown(str(path))
     if path.suffix.lower() not in FORMATS:
-        raise InputError(f"Invalid value for --plot: {shown} (the name must end in .png, .svg or .pdf)")
+        raise bad_value("--plot", shown, "the name must end in .png, .svg or .pdf")
     if importlib.util.find_spec("matplotlib") is None:
         raise InputError("--plot needs matplotlib: pip install 'lstm-echo[plot]'")
     try:
         if not path.parent.is_dir():
-            raise InputError(f"Invalid value for --plot: {shown} (no folder {str(path.parent)!r})")
+            raise bad_value("--plot", shown, f"no folder {str(path.parent)!r}")
         try:
             existing = os.stat(path)  # raises for a name too long or a symlink loop, too
         except FileNotFoundError:
             existing = None
         if existing is not None and not stat.S_ISREG(existing.st_mode):
-            raise InputError(f"Invalid value for --plot: {shown} (exists and is not a regular file)")
+            raise bad_value("--plot", shown, "exists and is not a regular file")
     except OSError as error:
-        raise InputError(f"Invalid value for --plot: {shown} ({error.strerror or error})") from None
+        raise bad_value("--plot", shown, error.strerror or error) from None
     # Written beside its final name and renamed: the folder must take a new file.
     atomic.probe(path, "--plot", path.suffix)
     return path

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from lstm_echo import seeds
 from lstm_echo.cells import BY_OPTION
-from lstm_echo.config import DECIMAL, InputError, invalid, shown
+from lstm_echo.config import DECIMAL, bad_value, invalid, shown
 from lstm_echo.layers import DENSE, LayerSpec
 from lstm_echo.param_arithmetic import total_params
 
@@ -104,7 +104,7 @@ def checked(
 ) -> Settings:
     """Settings from values as typed (strings or numbers), every one checked; InputError names the option."""
     if str(problem).lower() not in PROBLEMS:
-        raise InputError(f"Invalid value for PROBLEM: {shown(problem)} (must be {' or '.join(PROBLEMS)})")
+        raise bad_value("PROBLEM", shown(problem), f"must be {' or '.join(PROBLEMS)}")
     if str(variant).lower() not in VARIANTS:
         raise invalid("variant", variant, f"must be {' or '.join(VARIANTS)}")
     paper = str(variant).lower() == "paper"
@@ -152,10 +152,12 @@ def check_memory(settings: Settings, typed) -> None:
         * SAVED_PER_UNIT
     )
     if floats * 4 > MAX_SAVED_BYTES:
-        raise InputError(
-            f"Invalid value for --batch-size: {shown(typed)} ({len(settings.seeds)} seeds × "
-            f"{settings.batch_size} sequences × {longest(settings.length, settings.paper):,} steps × {settings.neurons} units would keep "
-            f"about {floats * 4 / 2**30:.1f} GiB for one update; at most {MAX_SAVED_BYTES / 2**30:.0f} GiB)"
+        raise bad_value(
+            "--batch-size",
+            shown(typed),
+            f"{len(settings.seeds)} seeds × {settings.batch_size} sequences × "
+            f"{longest(settings.length, settings.paper):,} steps × {settings.neurons} units would keep "
+            f"about {floats * 4 / 2**30:.1f} GiB for one update; at most {MAX_SAVED_BYTES / 2**30:.0f} GiB",
         )
 
 

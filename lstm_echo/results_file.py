@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 from lstm_echo import config
-from lstm_echo.config import Experiment, InputError
+from lstm_echo.config import Experiment, bad_value
 from lstm_echo.errors import Error
 from lstm_echo.rows import OBJECT_FIELDS, RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
 
@@ -134,7 +134,7 @@ class ResultsFile:
             self.refuse("not a regular file" if not stat.S_ISDIR(target.st_mode) else "is a folder")
 
     def refuse(self, reason: str) -> NoReturn:
-        raise InputError(f"Invalid value for {self.option}: {self.shown} ({reason})")
+        raise bad_value(self.option, self.shown, reason)
 
     def open(self) -> dict[tuple, dict]:
         """Lock the file (creating it if new) and read the runs it holds, by key.

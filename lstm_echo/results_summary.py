@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lstm_echo import children, grid, seeds
 from lstm_echo.aggregate import DESCRIBED, Group
-from lstm_echo.config import InputError, regular_file, shown
+from lstm_echo.config import InputError, bad_value, regular_file, shown
 from lstm_echo.results_file import CSV_HEADER, FORMATS, csv_row
 from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row
 
@@ -27,9 +27,7 @@ def parse_by(text: str | None) -> list[str]:
     names = [name.strip().replace("-", "_") for name in text.split(",")]
     for name in names:
         if name not in SETTING_COLUMNS:
-            raise InputError(
-                f"Invalid value for --by: {shown(text)} ({name!r} is not a setting: {', '.join(SETTING_COLUMNS)})"
-            )
+            raise bad_value("--by", shown(text), f"{name!r} is not a setting: {', '.join(SETTING_COLUMNS)}")
     return list(dict.fromkeys(names))
 
 
@@ -40,11 +38,11 @@ def parse_where(texts: list[str]) -> dict[str, set]:
         name, equals, values = text.partition("=")
         name = name.strip().replace("-", "_")
         if not equals or name not in SETTING_COLUMNS:
-            raise InputError(f"Invalid value for --where: {shown(text)} (write SETTING=VALUE, like length=5,10)")
+            raise bad_value("--where", shown(text), "write SETTING=VALUE, like length=5,10")
         try:
             accepted.setdefault(name, set()).update(grid.items(name, values))
         except (grid.GridError, seeds.SeedsError) as error:
-            raise InputError(f"Invalid value for --where: {shown(text)} ({error})") from None
+            raise bad_value("--where", shown(text), error) from None
     return accepted
 
 
@@ -55,7 +53,7 @@ MAX_READERS = 8
 def file_format(path: Path) -> str:
     suffix = next((s for s in FORMATS if path.name.lower().endswith(s)), None)
     if suffix is None:
-        raise InputError(f"Invalid value for FILES: {shown(str(path))} (the name must end in .jsonl or .csv)")
+        raise bad_value("FILES", shown(str(path)), "the name must end in .jsonl or .csv")
     regular_file(path, "FILES")
     return suffix
 
@@ -163,7 +161,7 @@ def summarize(paths: list[Path], by: list[str], where: dict[str, set]) -> tuple[
             number = line_number(path, error.where) if error.is_offset else error.where
             raise InputError(f"{path}: line {number} is not a results row of lstm-echo ({error.reason[:60]})") from None
         except OSError as error:
-            raise InputError(f"Invalid value for FILES: {shown(str(path))} ({error.strerror or error})") from None
+            raise bad_value("FILES", shown(str(path)), error.strerror or error) from None
         for groups, count in results:
             read += count
             for values, group in groups.items():

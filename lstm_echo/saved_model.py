@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_echo import architectures, atomic, budget, cells, config, data, runner, tasks
-from lstm_echo.config import Experiment, InputError, shown
+from lstm_echo.config import Experiment, InputError, bad_value, shown
 
 METADATA = "lstm_echo.json"
 SUFFIX = ".keras"  # Keras saves and loads only under this name (lower case); a model is found in any case
@@ -57,26 +57,26 @@ class SaveTarget:
 def check_path(path: Path) -> SaveTarget:
     """Refused before training when it could not be written or is not ours to replace."""
     path = Path(path)
-    label = f"Invalid value for --save-model: {shown(str(path))}"
+    typed = shown(str(path))
     if not is_model_name(path):
-        raise InputError(f"{label} (the name must end in {SUFFIX})")
+        raise bad_value("--save-model", typed, f"the name must end in {SUFFIX}")
     final = atomic.target(path)
     if not final.parent.is_dir():
-        raise InputError(f"{label} (no folder {final.parent} to write in)")
+        raise bad_value("--save-model", typed, f"no folder {final.parent} to write in")
     try:
         existing = os.stat(final)
     except FileNotFoundError:
         existing = None
     except OSError as error:
-        raise InputError(f"{label} ({error.strerror or error})") from None
+        raise bad_value("--save-model", typed, error.strerror or error) from None
     if existing is not None and (not stat.S_ISREG(existing.st_mode) or not is_ours(final)):
-        raise InputError(f"{label} (the file exists and is not an lstm-echo model)")
+        raise bad_value("--save-model", typed, "the file exists and is not an lstm-echo model")
     atomic.probe(path, "--save-model", SUFFIX)
     return SaveTarget(path, existing)
 
 
 def refused(path: Path, why: str) -> InputError:
-    return InputError(f"Invalid value for MODEL: {shown(str(path))} (not a model saved by lstm-echo: {why})")
+    return bad_value("MODEL", shown(str(path)), f"not a model saved by lstm-echo: {why}")
 
 
 def entry(archive: zipfile.ZipFile, name: str, path: Path):
@@ -130,7 +130,7 @@ def stored_experiment(stored, path: Path) -> Experiment:
         budget.check(experiment, runner.network_layers(experiment), models=1)
     except budget.TooLarge as error:
         need = str(error).split(" (", 1)[-1].split(":")[0]
-        raise InputError(f"Invalid value for MODEL: {shown(str(path))} ({need})") from None
+        raise bad_value("MODEL", shown(str(path)), need) from None
     return experiment
 
 
@@ -217,11 +217,11 @@ def parse_values(texts: list[str], length: int, option: str = "VALUES", taker: s
     """A typed sequence: `length` numbers; InputError names `option` and what is wrong."""
     if len(texts) != length:
         typed = shown((" " if option == "VALUES" else ",").join(texts))
-        raise InputError(f"Invalid value for {option}: {typed} ({taker} takes {length} values, got {len(texts)})")
+        raise bad_value(option, typed, f"{taker} takes {length} values, got {len(texts)}")
     values = []
     for text in texts:
         if not config.DECIMAL.fullmatch(text.strip()) or not abs(float(text)) <= config.FLOAT32_MAX:
-            raise InputError(f"Invalid value for {option}: {shown(text)} (not a finite number of float32's range)")
+            raise bad_value(option, shown(text), "not a finite number of float32's range")
         values.append(float(text))
     return np.asarray(values, dtype=np.float32)
 

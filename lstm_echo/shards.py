@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_echo import program_shape
-from lstm_echo.config import Experiment, InputError, shown
+from lstm_echo.config import Experiment, bad_value, shown
 from lstm_echo.param_arithmetic import total_params
 
 MAX_SHARDS = 100_000
@@ -39,19 +39,19 @@ def parse(text: str) -> Shard:
     """`--shard K/N`: shard K (0-based) of N."""
     match = SHARD.fullmatch(text.strip())
     if not match:
-        raise InputError(f"Invalid value for --shard: {shown(text)} (write K/N, like 3/200: shard K of N, from 0)")
+        raise bad_value("--shard", shown(text), "write K/N, like 3/200: shard K of N, from 0")
     index, count = int(match[1]), int(match[2])
     if not 1 <= count <= MAX_SHARDS:
-        raise InputError(f"Invalid value for --shard: {shown(text)} (N must be 1 to {MAX_SHARDS:,})")
+        raise bad_value("--shard", shown(text), f"N must be 1 to {MAX_SHARDS:,}")
     if index >= count:
-        raise InputError(f"Invalid value for --shard: {shown(text)} (K counts from 0: at most {count - 1})")
+        raise bad_value("--shard", shown(text), f"K counts from 0: at most {count - 1}")
     return Shard(index, count)
 
 
 def plan_count(text: str) -> int:
     """`--plan N`: how many shards to plan for."""
     if not (text.strip().isascii() and text.strip().isdigit()) or not 1 <= int(text) <= MAX_SHARDS:
-        raise InputError(f"Invalid value for --plan: {shown(text)} (a number of shards, 1 to {MAX_SHARDS:,})")
+        raise bad_value("--plan", shown(text), f"a number of shards, 1 to {MAX_SHARDS:,}")
     return int(text)
 
 
@@ -108,4 +108,4 @@ def make_folder(path: Path) -> None:
         folder.mkdir(exist_ok=True)
     except OSError as error:
         reason = "exists and is not a folder" if isinstance(error, FileExistsError) else error.strerror or str(error)
-        raise InputError(f"Invalid value for --out: {shown(str(folder))} ({reason})") from None
+        raise bad_value("--out", shown(str(folder)), reason) from None

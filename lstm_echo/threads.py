@@ -15,7 +15,7 @@ the setting once, as it starts, so the first run of a process decides it.
 import os
 
 from lstm_echo.cells import BY_KIND
-from lstm_echo.config import InputError, shown
+from lstm_echo.config import bad_value, shown
 
 # Below this many multiply-adds in one step's product with the recurrent kernel, one thread.
 ONE_THREAD_BELOW = 2**18
@@ -31,7 +31,7 @@ def chosen() -> int | None:
     if value.lower() in ("", "auto"):
         return None
     if not value.isdigit() or not 1 <= int(value) <= MOST:
-        raise InputError(f"Invalid value for {VARIABLE}: {shown(os.environ[VARIABLE])} (must be auto or 1 to {MOST})")
+        raise bad_value(VARIABLE, shown(os.environ[VARIABLE]), f"must be auto or 1 to {MOST}")
     return int(value)
 
 

@@ -59,7 +59,7 @@ from lstm_echo.api.tools import (
     merge,
     status,
 )
-from lstm_echo.config import DEFAULTS, SETTINGS, Experiment, InputError, shown, unknown_key
+from lstm_echo.config import DEFAULTS, SETTINGS, Experiment, InputError, bad_value, shown, unknown_key
 from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS
 
@@ -294,9 +294,10 @@ def inspect_plan(
         typed = {**settings, **({"config": config_file} if config_file is not None else {})}
         if typed:
             name, value = next(iter(typed.items()))
-            raise InputError(
-                f"Invalid value for --{name.replace('_', '-')}: {shown(str(value))} "
-                f"({model} is trained already; its settings come from it)"
+            raise bad_value(
+                f"--{name.replace('_', '-')}",
+                shown(str(value)),
+                f"{model} is trained already; its settings come from it",
             )
         experiment = saved_model.metadata(model)["experiment"]
         seed_list = [experiment.seed]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lstm_echo import architectures, budget, config, runner, seeds
-from lstm_echo.config import Experiment, InputError
+from lstm_echo.config import Experiment, bad_value
 
 
 def given(options: Mapping[str, Any]) -> dict:
@@ -16,7 +16,7 @@ def given(options: Mapping[str, Any]) -> dict:
 
 def one_seed_option(flags: Mapping[str, Any]) -> None:
     if flags.get("seed") is not None and flags.get("seeds") is not None:
-        raise InputError(f"Invalid value for --seed: {flags['seed']} (give either --seed or --seeds, not both)")
+        raise bad_value("--seed", flags["seed"], "give either --seed or --seeds, not both")
 
 
 def gather(config_file: str | Path | None, flags: Mapping[str, Any]) -> tuple[dict, list[int] | None, dict[str, str]]:

@@ -13,7 +13,7 @@ from lstm_echo import architectures as registry
 from lstm_echo import budget, compile_cache, config, merging, plot, report, runner, sweep_plan
 from lstm_echo.api.outcomes import Shown, displayable
 from lstm_echo.api.settings import checked_experiment, keywords
-from lstm_echo.config import Experiment, InputError, shown
+from lstm_echo.config import Experiment, InputError, bad_value, shown
 from lstm_echo.results_file import ResultsFile
 
 EXPLAIN_TOPICS = ("timedistributed", "vanishing")
@@ -75,7 +75,7 @@ class Explanation(Shown):
 def explain_experiments(topic: str, settings: dict) -> list[Experiment]:
     """The networks `explain TOPIC` trains, each checked: one LSTM, or one per cell for vanishing."""
     if topic not in EXPLAIN_TOPICS:
-        raise InputError(f"Invalid value for TOPIC: {shown(topic)} (must be one of {', '.join(EXPLAIN_TOPICS)})")
+        raise bad_value("TOPIC", shown(topic), f"must be one of {', '.join(EXPLAIN_TOPICS)}")
     if topic == "vanishing":
         settings = {"length": VANISHING_LENGTH, **settings}
     cells = ("simple", "gru", "lstm") if topic == "vanishing" else ("lstm",)
@@ -172,9 +172,7 @@ def status(out: str | Path) -> Status:
     out = Path(out)
     path = sweep_plan.path_for(out)
     if not path.exists():
-        raise InputError(
-            f"Invalid value for FILE: {shown(str(out))} (no {path}: was it swept with --shard K/N --out FILE?)"
-        )
+        raise bad_value("FILE", shown(str(out)), f"no {path}: was it swept with --shard K/N --out FILE?")
     plan = sweep_plan.read(path)
     recorded: set[tuple] = set()
     files = ([out] if out.exists() else []) + sorted(path.parent.glob(f"*-of-{plan.shards}{out.suffix}"))
@@ -210,9 +208,8 @@ def cache(clear: bool = False) -> Cache:
     folder = compile_cache.directory()
     problem = compile_cache.trust_problem(folder)
     if clear and problem:
-        raise InputError(
-            f"Invalid value for LSTM_ECHO_CACHE_DIR: {shown(str(folder))} "
-            f"({problem}; lstm-echo clears only a folder it can trust)"
+        raise bad_value(
+            "LSTM_ECHO_CACHE_DIR", shown(str(folder)), f"{problem}; lstm-echo clears only a folder it can trust"
         )
     removed = compile_cache.clear(folder) if clear else 0
     state = {

@@ -10,7 +10,7 @@ from lstm_echo import (
 )
 from lstm_echo.api.settings import given
 from lstm_echo.api.tools import VANISHING_LENGTH, explain_experiments, explain_trained
-from lstm_echo.cli.console import fail, print_json, show
+from lstm_echo.cli.console import print_json, show
 from lstm_echo.cli.options import Json, checked_plot, setting_option
 from lstm_echo.cli.training import save_figure
 
@@ -51,7 +51,7 @@ def command(
     options = given({"length": length, "neurons": neurons, "epochs": epochs, "seed": seed})
     e = explain_experiments(topic, options)[-1]
     if plot_file is not None and topic != "vanishing":
-        fail(f"Invalid value for --plot: {config.shown(str(plot_file))} (only explain vanishing draws a plot)")
+        raise config.bad_value("--plot", config.shown(str(plot_file)), "only explain vanishing draws a plot")
     plot_file = checked_plot(plot_file)
     answer = explain_trained(topic, e)
     if plot_file is not None:

@@ -76,7 +76,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display 
 def worker_count(value: str | int) -> int:
     text = str(value)  # Typer parses the default (1) too
     if not (text.strip().isascii() and text.strip().isdigit()) or not 1 <= int(text) <= MAX_WORKERS:
-        raise config.InputError(f"Invalid value for --workers: {config.shown(text)} (a number, 1 to {MAX_WORKERS})")
+        raise config.bad_value("--workers", config.shown(text), f"a number, 1 to {MAX_WORKERS}")
     return int(text)
 
 
@@ -94,9 +94,7 @@ def worker_processes(asked: int, points: list) -> int:
 
 def progress_mode(text: str) -> str:
     if text.lower() not in progress.MODES:
-        raise config.InputError(
-            f"Invalid value for --progress: {config.shown(text)} (must be one of {', '.join(progress.MODES)})"
-        )
+        raise config.bad_value("--progress", config.shown(text), f"must be one of {', '.join(progress.MODES)}")
     return text.lower()
 
 
