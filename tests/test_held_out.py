@@ -234,22 +234,20 @@ def test_a_file_that_is_not_ours_is_never_replaced(tmp_path, no_training):
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "m.keras"
-    result = lstm_echo("run", "m2m", *SMALL, "--save-model", path, "-q")
-    assert result.returncode == 0, result.stderr
+    result = invoke("run", "m2m", *SMALL, "--save-model", path, "-q")
+    assert result.exit_code == 0, result.stderr
     return path
 
 
-@pytest.mark.process
 def test_predict_shows_a_table(saved):
-    result = lstm_echo("predict", saved, "0.3", "0.1", "0.7", "0.2")
-    assert result.returncode == 0, result.stderr
+    result = invoke("predict", saved, "0.3", "0.1", "0.7", "0.2")
+    assert result.exit_code == 0, result.stderr
     assert "many-to-many" in result.stdout and "0.7" in result.stdout and result.stderr == ""
 
 
-@pytest.mark.process
 def test_predict_warns_of_values_off_the_grid(saved):
-    result = lstm_echo("predict", saved, "0.3", "0.15", "2", "0.2", "--json")
-    assert result.returncode == 0
+    result = invoke("predict", saved, "0.3", "0.15", "2", "0.2", "--json")
+    assert result.exit_code == 0
     assert "0.15, 2 not on the grid" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     doc = json.loads(result.stdout)
     assert len(doc["predictions"]) == 4
