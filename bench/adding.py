@@ -24,7 +24,7 @@ def one(length: int, sequences: int, models: int) -> dict:
 
     d = reproduction.DEFAULTS
     threads.choose(reproduction.layers(CELLS["lstm"], d.neurons, length, True), models, d.batch_size)
-    from lstm_echo import long_lag
+    from lstm_echo.backend import long_lag
 
     trained = long_lag.train(
         CELLS["lstm"], d.neurons, length, seeds=list(range(models)), batch=d.batch_size,

@@ -30,9 +30,10 @@ import time
 
 import numpy as np
 
-from lstm_echo import architectures, config, data, engine, keras_model, runner, traced_programs
+from lstm_echo import architectures, config, data, runner
+from lstm_echo.backend import engine, keras_model, traced_programs
+from lstm_echo.backend.quiet_tf import tf  # noqa: F401  (silences TensorFlow before Keras loads)
 from lstm_echo.initializers import initial_weights
-from lstm_echo.quiet_tf import tf  # noqa: F401  (silences TensorFlow before Keras loads)
 from lstm_echo.verdict import judge
 
 COMMANDS = [

@@ -45,7 +45,8 @@ def process_seconds(arguments: list[str], env: dict) -> float:
 def hundred_seeds() -> tuple[float, float]:
     import numpy as np
 
-    from lstm_echo import architectures, inspection, probes
+    from lstm_echo import architectures, inspection
+    from lstm_echo.backend import probes
     from lstm_echo.initializers import initial_weights
 
     arch = architectures.get("many-to-many")

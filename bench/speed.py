@@ -67,7 +67,7 @@ def train_alone(name: str, side: str) -> dict:
     layers = runner.network_layers(e)
     if side == "engine":
         threads.choose(layers, seeds, e.batch_size)  # before TensorFlow starts
-        from lstm_echo import engine
+        from lstm_echo.backend import engine
     seconds, losses = [], None
     for _ in range(2):
         if side == "jax":

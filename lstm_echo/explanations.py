@@ -12,8 +12,9 @@ vanishing: how much does the last output still depend on inputs far back? The
 
 import numpy as np
 
-from lstm_echo import cells, config, data, keras_model, runner
+from lstm_echo import cells, config, data, runner
 from lstm_echo.architectures import many_to_many, many_to_many_dense
+from lstm_echo.backend import keras_model
 from lstm_echo.initializers import initial_weights
 
 VANISHING_CELLS = ("simple", "gru", "lstm")

@@ -108,10 +108,10 @@ def run_seeds(
     layers = network_layers(experiment)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]
 
-    if "lstm_echo.engine" not in sys.modules:
+    if "lstm_echo.backend.engine" not in sys.modules:
         on_phase("starting TensorFlow")
         threads.choose(layers, len(seeds), experiment.batch_size)
-    from lstm_echo import engine
+    from lstm_echo.backend import engine
 
     on_phase("compiling")
     trained = engine.train(

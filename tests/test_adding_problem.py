@@ -4,8 +4,9 @@ and a sequence is the same whether drawn alone, in a batch, eagerly or inside a 
 import numpy as np
 import pytest
 
-from lstm_echo import adding_problem, reproduction
-from lstm_echo.quiet_tf import tf
+from lstm_echo import reproduction
+from lstm_echo.backend import adding_problem
+from lstm_echo.backend.quiet_tf import tf
 
 
 def drawn(minimum, count, seed, first=0, paper=True, stream=adding_problem.TRAINING_STREAM):
@@ -69,7 +70,7 @@ def test_a_compiled_program_draws_the_very_same_sequences():
     eager = adding_problem.sequences(100, seeds, indices)
     for a, b in zip(compiled, eager):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    from lstm_echo import compile_cache
+    from lstm_echo.backend import compile_cache
 
     if compile_cache.active is not None:
         compile_cache.collect()

@@ -84,7 +84,8 @@ def test_params_renders_as_the_command_line_and_counts_as_keras_does():
         == invoke("params", "m2m", "o2o", "--length", "7", "--cell", "gru", env={"COLUMNS": "100"}).stdout
     )
     assert params.layers == cli_json("params", "m2m", "o2o", "--length", 7, "--cell", "gru")
-    from lstm_echo import architectures, keras_model
+    from lstm_echo import architectures
+    from lstm_echo.backend import keras_model
 
     for name, total in params.totals.items():
         layers = architectures.get(name).layers(7, 7, "gru", 1)

@@ -1,5 +1,6 @@
 """The command line as a user meets it: output, JSON, configs, exit codes."""
 
+import ast
 import json
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import lstm_echo
 from lstm_echo import architectures, config
 from lstm_echo.cli import app
 
@@ -225,7 +227,7 @@ def test_tensorflow_starts_without_matplotlib_which_still_draws_afterwards():
     pytest.importorskip("matplotlib")
     code = (
         "import sys\n"
-        "from lstm_echo.quiet_tf import tf\n"
+        "from lstm_echo.backend.quiet_tf import tf\n"
         "print('matplotlib' in sys.modules)\n"
         "import matplotlib.pyplot\n"
         "print(callable(matplotlib.pyplot.subplots))\n"
@@ -239,7 +241,7 @@ def test_tensorflow_starts_with_the_garbage_collector_off_and_leaves_it_on():
     # Its objects are frozen out of the collector's passes; objects made later are still collected.
     code = (
         "import gc\n"
-        "from lstm_echo.quiet_tf import tf\n"
+        "from lstm_echo.backend.quiet_tf import tf\n"
         "frozen = gc.get_freeze_count()\n"
         "class Cycle: pass\n"
         "a, b = Cycle(), Cycle(); a.other, b.other = b, a; del a, b\n"
@@ -263,3 +265,17 @@ def test_the_entry_point_loads_the_command_line_with_the_collector_paused_then_o
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split()[-3:] == ["True", "True", "True"], result.stderr
+
+
+def test_tensorflow_and_keras_are_imported_in_the_backend_alone():
+    """The boundary the lazy imports rest on: any other module reaches TensorFlow through `lstm_echo.backend`."""
+    package = Path(lstm_echo.__file__).parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(name.split(".")[0] in ("tensorflow", "keras") for name in names):
+                importers.add(path.relative_to(package).parts[0])
+    assert importers == {"backend"}

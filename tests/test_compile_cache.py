@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import invoke, lstm_echo
 
-from lstm_echo import compile_cache
+from lstm_echo.backend import compile_cache
 
 RUN = ["run", "m2m", "--length", "4", "--epochs", "20", "--json", "-q"]
 
@@ -168,7 +168,7 @@ def planted(graph: bytes, target: Path) -> bytes:
     """The traced graph with a WriteFile op added, run outside XLA: what an attacker who can write the folder makes."""
     from tensorflow.core.framework import function_pb2
 
-    from lstm_echo.quiet_tf import tf
+    from lstm_echo.backend.quiet_tf import tf
 
     library = function_pb2.FunctionDefLibrary.FromString(graph)
     program = library.function[-1]

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from lstm_echo import architectures, cells, engine, keras_model, network, program_shape, sample_orders, seeds, tasks
+from lstm_echo import architectures, cells, program_shape, sample_orders, seeds, tasks
+from lstm_echo.backend import engine, keras_model, network
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 

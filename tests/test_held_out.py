@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from conftest import CONFIGS, invoke, lstm_echo
 
-from lstm_echo import architectures, config, data, engine, keras_model, runner, saved_model, tasks
+from lstm_echo import architectures, config, data, runner, tasks
+from lstm_echo.backend import engine, keras_model, saved_model
 from lstm_echo.initializers import initial_weights
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from conftest import invoke
 
-from lstm_echo import architectures, budget, config, heatmaps, inspection, keras_model, probes, tasks
+from lstm_echo import architectures, budget, config, heatmaps, inspection, tasks
+from lstm_echo.backend import keras_model, probes
 from lstm_echo.cells import BY_KIND
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import GRU, LSTM, SIMPLE, LayerSpec

@@ -5,9 +5,10 @@ sequence the prediction it gets alone."""
 import numpy as np
 import pytest
 
-from lstm_echo import adding_problem, initializers, long_lag, reproduction
+from lstm_echo import initializers, reproduction
+from lstm_echo.backend import adding_problem, long_lag
+from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.layers import LSTM
-from lstm_echo.quiet_tf import tf
 
 MINIMUM = 22  # the shortest the paper's version allows: quick to compile and run
 

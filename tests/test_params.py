@@ -4,8 +4,9 @@ import itertools
 
 import pytest
 
-from lstm_echo import architectures, initializers, keras_model
+from lstm_echo import architectures, initializers
 from lstm_echo import param_arithmetic as params
+from lstm_echo.backend import keras_model
 from lstm_echo.layers import CELLS, DENSE, GRU, LSTM, SIMPLE, LayerSpec
 
 GRID = list(itertools.product([1, 2, 5, 13], [1, 3, 5, 16]))

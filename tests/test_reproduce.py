@@ -89,7 +89,7 @@ def test_a_model_stops_on_its_own_within_its_budget_at_t_22_and_shows_its_memory
 
 def test_its_programs_leave_no_file_in_the_compile_cache():
     """The adding problem's programs are compiled afresh each run and never recorded, so none is kept."""
-    from lstm_echo import compile_cache
+    from lstm_echo.backend import compile_cache
 
     before = compile_cache.entries(compile_cache.directory())
     result = invoke("reproduce", "adding", "--length", "23", "--seeds", "1", "--max-sequences", "8", "-q")

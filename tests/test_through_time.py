@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from lstm_echo import cells, compile_cache, network, through_time
+from lstm_echo import cells
+from lstm_echo.backend import compile_cache, network, through_time
+from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.layers import CELLS, LayerSpec
-from lstm_echo.quiet_tf import tf
 
 
 def gradients(spec, x, weights, state, target, written_out: bool):

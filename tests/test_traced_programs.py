@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from test_engine import setup
 
-from lstm_echo import compile_cache, engine, traced_programs
-from lstm_echo.quiet_tf import tf
+from lstm_echo.backend import compile_cache, engine, traced_programs
+from lstm_echo.backend.quiet_tf import tf
 
 
 def train(length=4):

@@ -24,17 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_echo import architectures as registry
-from lstm_echo import (
-    budget,
-    grid,
-    inspection,
-    results_file,
-    rows,
-    runner,
-    saved_model,
-    seeds,
-    sweep_runner,
-)
+from lstm_echo import budget, grid, inspection, results_file, rows, runner, seeds, sweep_runner
 from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
 from lstm_echo.api.reproductions import Reproduction, reproduce
 from lstm_echo.api.results import Results, read_results
@@ -59,6 +49,7 @@ from lstm_echo.api.tools import (
     merge,
     status,
 )
+from lstm_echo.backend import saved_model
 from lstm_echo.config import DEFAULTS, SETTINGS, Experiment, InputError, bad_value, shown, unknown_key
 from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS

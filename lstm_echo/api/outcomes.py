@@ -66,7 +66,7 @@ def displayable(figure):
 
 def model_of(experiment: Experiment, weights: list[np.ndarray]):
     """A Keras model of `experiment`'s network holding `weights` (TensorFlow is imported here)."""
-    from lstm_echo import keras_model
+    from lstm_echo.backend import keras_model
 
     model = keras_model.build(runner.network_layers(experiment), experiment.learning_rate)
     model.set_weights(weights)

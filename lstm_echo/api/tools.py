@@ -10,9 +10,10 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from lstm_echo import architectures as registry
-from lstm_echo import budget, compile_cache, config, merging, plot, report, runner, sweep_plan
+from lstm_echo import budget, config, merging, plot, report, runner, sweep_plan
 from lstm_echo.api.outcomes import Shown, displayable
 from lstm_echo.api.settings import checked_experiment, keywords
+from lstm_echo.backend import compile_cache
 from lstm_echo.config import Experiment, InputError, bad_value, shown
 from lstm_echo.results_file import ResultsFile
 

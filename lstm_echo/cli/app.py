@@ -11,11 +11,8 @@ from typing import Annotated, cast
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from lstm_echo import (
-    compile_cache,
-    config,
-    threads,
-)
+from lstm_echo import config, threads
+from lstm_echo.backend import compile_cache
 from lstm_echo.cli import console
 from lstm_echo.cli.console import fail
 

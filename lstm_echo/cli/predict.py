@@ -7,11 +7,8 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from lstm_echo import (
-    api,
-    config,
-    saved_model,
-)
+from lstm_echo import api, config
+from lstm_echo.backend import saved_model
 from lstm_echo.cli.console import print_json, show
 from lstm_echo.cli.options import Json
 

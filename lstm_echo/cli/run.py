@@ -2,18 +2,10 @@
 
 import typer
 
-from lstm_echo import (
-    api,
-    architectures,
-    hints,
-    progress,
-    report,
-    rows,
-    runner,
-    saved_model,
-)
+from lstm_echo import api, architectures, hints, progress, report, rows, runner
 from lstm_echo.api.outcomes import loss_plot
 from lstm_echo.api.settings import checked_experiment, gather
+from lstm_echo.backend import saved_model
 from lstm_echo.cli import console
 from lstm_echo.cli.app import NOT_ECHOED, wall_seconds
 from lstm_echo.cli.console import fail, print_json, show

@@ -5,13 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_echo import (
-    atomic,
-    config,
-    plot,
-    runner,
-    saved_model,
-)
+from lstm_echo import atomic, config, plot, runner
+from lstm_echo.backend import saved_model
 from lstm_echo.cli.console import fail, saved_picture
 
 

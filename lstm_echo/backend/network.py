@@ -10,10 +10,10 @@ reset_after; SimpleRNN with tanh), and tests hold it against
 `keras.Model.predict` on the same weights.
 """
 
+from lstm_echo.backend.quiet_tf import tf
+from lstm_echo.backend.through_time import PASSES, recurrence
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import GRU, LSTM, REPEAT, SIMPLE, LayerSpec
-from lstm_echo.quiet_tf import tf
-from lstm_echo.through_time import PASSES, recurrence
 
 
 def lstm_step(recurrent_kernel, recurrent_bias=None):

@@ -16,10 +16,10 @@ import functools
 
 import numpy as np
 
-from lstm_echo.engine import is_stateful, zero_states
+from lstm_echo.backend.engine import is_stateful, zero_states
+from lstm_echo.backend.network import forward
+from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.layers import LayerSpec
-from lstm_echo.network import forward
-from lstm_echo.quiet_tf import tf
 
 
 def run_sequence(layers: tuple[LayerSpec, ...], weights, copies, keep_values: bool = False):

@@ -5,7 +5,7 @@ shapes and predictions with ours, and `bench/` times its `fit` as the baseline.
 """
 
 # isort: off
-from lstm_echo.quiet_tf import tf  # noqa: F401  (first: TensorFlow starts quietly before Keras imports it)
+from lstm_echo.backend.quiet_tf import tf  # noqa: F401  (first: TensorFlow starts quietly before Keras imports it)
 import keras
 
 # isort: on

@@ -25,11 +25,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lstm_echo import program_shape, traced_programs
+from lstm_echo import program_shape
+from lstm_echo.backend import traced_programs
+from lstm_echo.backend.network import forward
+from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import LayerSpec
-from lstm_echo.network import forward
-from lstm_echo.quiet_tf import tf
 from lstm_echo.sample_orders import epoch_orders
 from lstm_echo.seeds import SHUFFLE_STREAM, generator
 

@@ -22,8 +22,8 @@ import functools
 import hashlib
 from pathlib import Path
 
-from lstm_echo import compile_cache
-from lstm_echo.quiet_tf import tf
+from lstm_echo.backend import compile_cache
+from lstm_echo.backend.quiet_tf import tf
 
 # isort: split
 # TensorFlow's own modules, imported once `quiet_tf` has started TensorFlow quietly.
@@ -35,7 +35,7 @@ try:  # registering and calling a function by name has no public API: a TensorFl
 except Exception:  # whatever a future TensorFlow does to a private module
     context = None
 
-SOURCE = Path(__file__).parent
+SOURCE = Path(__file__).parent.parent  # the whole lstm_echo package
 
 # After a failed compile, a fresh set of names (XLA remembers in this process what it did for a
 # name) and no more reading from the cache: this process traces its programs itself.

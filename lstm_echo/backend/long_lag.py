@@ -25,10 +25,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from lstm_echo import adding_problem, initializers, reproduction
-from lstm_echo.engine import adam
-from lstm_echo.network import forward
-from lstm_echo.quiet_tf import tf
+from lstm_echo import initializers, reproduction
+from lstm_echo.backend import adding_problem
+from lstm_echo.backend.engine import adam
+from lstm_echo.backend.network import forward
+from lstm_echo.backend.quiet_tf import tf
 
 RUNNING = -1  # `stopped_at` of a model still training
 JUDGED_AT_ONCE = 256  # test sequences per call; 2,560 are ten calls
@@ -233,7 +234,7 @@ def memory(kind: str, units: int, minimum: int, paper: bool, weights: list[np.nd
 def discarded() -> None:
     """Drop what XLA just compiled from the compile cache's staging folder: these programs are not recorded,
     and a file left there would be given to the engine's next record."""
-    from lstm_echo import compile_cache
+    from lstm_echo.backend import compile_cache
 
     if compile_cache.active is not None:
         compile_cache.discard()

@@ -25,8 +25,8 @@ states (M, B, U), the recurrent kernel (M, U, G).
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.layers import GRU, LSTM, SIMPLE
-from lstm_echo.quiet_tf import tf
 
 
 class Kernel(NamedTuple):

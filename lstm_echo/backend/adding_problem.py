@@ -25,7 +25,7 @@ eagerly. Sequences are padded with zeros after their length.
 from typing import Any, NamedTuple
 
 from lstm_echo import reproduction
-from lstm_echo.quiet_tf import tf
+from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.reproduction import RIGHT_WITHIN
 
 TRAINING_STREAM, TEST_STREAM = 0xADD0, 0xADD1  # the sequences a model trains on, and those it is judged on

@@ -23,7 +23,7 @@ import gc
 import os
 import sys
 
-from lstm_echo import compile_cache
+from lstm_echo.backend import compile_cache
 
 HIDDEN_DURING_IMPORT = ("matplotlib", "matplotlib.pyplot")
 

@@ -172,7 +172,7 @@ def metadata(path: Path) -> dict:
 def save(target: SaveTarget, layers, weights: list[np.ndarray], experiment: Experiment) -> Path:
     """Write the trained network whole or not at all; atomic.Conflict if a file appeared at the path (or the
     one checked changed) while it trained, with the model kept beside it."""
-    from lstm_echo import keras_model
+    from lstm_echo.backend import keras_model
 
     model = keras_model.build(layers, compiled=False)  # a network to run; lstm-echo trains, not Keras
     model.set_weights(weights)
@@ -189,7 +189,7 @@ def save(target: SaveTarget, layers, weights: list[np.ndarray], experiment: Expe
 def load(path: Path, experiment: Experiment, layers):
     """The Keras model in `path`, refused unless its input and weights are the shapes `layers` give. Keras
     reads a private copy, checked again as `metadata` checks a file: what Keras reads is what was checked."""
-    from lstm_echo.keras_model import keras  # TensorFlow, quietly
+    from lstm_echo.backend.keras_model import keras  # TensorFlow, quietly
 
     limit = budget.estimate(experiment, layers).weights + MAX_ENTRY * 4
     with open(path, "rb") as source:
