@@ -93,7 +93,7 @@ def vanishing(length: int, neurons: int, epochs: int, seed: int) -> dict:
 
 def gradients_by_lag(layers, weights: list[np.ndarray], x: np.ndarray) -> list[float]:
     """|d y_last / d x_s| with index = lag: the last row of the connectivity matrix, reversed."""
-    from lstm_echo import probes  # TensorFlow
+    from lstm_echo.backend import probes  # TensorFlow
 
     steps = np.arange(x.shape[1])
     return probes.connectivity(layers, [w[None] for w in weights], x, steps)[0, -1, ::-1].tolist()

@@ -13,7 +13,7 @@ from lstm_echo import architectures, runner, tasks
 from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.cells import BY_KIND
 from lstm_echo.config import Experiment
-from lstm_echo.rows import float32_value
+from lstm_echo.results.rows import float32_value
 
 SATURATED_BELOW, SATURATED_ABOVE = 0.1, 0.9
 
@@ -79,7 +79,7 @@ def connectivity(experiment: Experiment, weights: list[list[np.ndarray]], sequen
 
     A network whose training diverged has no finite gradient: it gets no score and stays out of the means.
     """
-    from lstm_echo import probes  # TensorFlow
+    from lstm_echo.backend import probes  # TensorFlow
 
     arch = architectures.get(experiment.architecture)
     x, positions = framed(arch, sequence)
@@ -99,7 +99,7 @@ def connectivity(experiment: Experiment, weights: list[list[np.ndarray]], sequen
 
 def inside(experiment: Experiment, weights: list[np.ndarray], sequence: np.ndarray) -> dict:
     """One network's outputs on `sequence`, and each recurrent layer's values at every step with their saturation."""
-    from lstm_echo import probes  # TensorFlow
+    from lstm_echo.backend import probes  # TensorFlow
 
     arch = architectures.get(experiment.architecture)
     layers = runner.network_layers(experiment)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from lstm_echo import children, program_shape, runner, seeds
 from lstm_echo.config import Experiment
-from lstm_echo.results_file import ResultsFile, experiment_key
-from lstm_echo.rows import run_row
+from lstm_echo.results.results_file import ResultsFile, experiment_key
+from lstm_echo.results.rows import run_row
 
 
 @dataclass

@@ -6,9 +6,9 @@ import pytest
 from conftest import invoke
 from rich.text import Text
 
-from lstm_echo import rows
 from lstm_echo.cli import console
-from lstm_echo.results_file import CSV_HEADER
+from lstm_echo.results import rows
+from lstm_echo.results.results_file import CSV_HEADER
 
 
 def test_version_and_short_help():

@@ -18,8 +18,9 @@ import pytest
 from conftest import forbid_training, invoke
 from test_hostile import one_line_error
 
-from lstm_echo import budget, config, report, runner, sweep_runner
-from lstm_echo import merging as merge
+from lstm_echo import budget, config, runner, sweep_runner
+from lstm_echo.rendering import report
+from lstm_echo.results import merging as merge
 
 TINY = ["--length", "3", "--epochs", "2", "-q", "--no-hint"]  # these runs miss; their hints are not the point
 SWEEP = ["sweep", "m2o", "--length", "3", "--epochs", "5", "--seeds", "0-1", "-q"]

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from conftest import invoke
 
-from lstm_echo import architectures, budget, config, heatmaps, inspection, tasks
+from lstm_echo import architectures, budget, config, inspection, tasks
 from lstm_echo.backend import keras_model, probes
 from lstm_echo.cells import BY_KIND
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import GRU, LSTM, SIMPLE, LayerSpec
+from lstm_echo.rendering import heatmaps
 
 keras = keras_model.keras
 ARCHS = [a.name for a in architectures.REGISTRY]

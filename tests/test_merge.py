@@ -5,9 +5,9 @@ import json
 import pytest
 from conftest import invoke
 
-from lstm_echo import merging as merge
 from lstm_echo.config import InputError
-from lstm_echo.results_file import ResultsFile, key
+from lstm_echo.results import merging as merge
+from lstm_echo.results.results_file import ResultsFile, key
 
 GRID = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", "-q"]
 

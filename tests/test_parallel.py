@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import invoke
 
-from lstm_echo import merging as merge
-from lstm_echo.results_file import key
+from lstm_echo.results import merging as merge
+from lstm_echo.results.results_file import key
 
 pytestmark = pytest.mark.parallel
 GRID = ["m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", "-q"]

@@ -2,8 +2,8 @@ import importlib.util
 
 from typer.testing import CliRunner
 
-from lstm_echo import plot
 from lstm_echo.cli import app
+from lstm_echo.rendering import plot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

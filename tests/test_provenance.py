@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from conftest import invoke
 
-from lstm_echo import provenance, results_file, rows
+from lstm_echo import provenance
+from lstm_echo.results import results_file, rows
 
 
 def test_every_run_row_says_what_made_it(tmp_path):

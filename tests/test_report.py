@@ -9,7 +9,8 @@ import sys
 import pytest
 from conftest import invoke
 
-from lstm_echo import plot, seeds
+from lstm_echo import seeds
+from lstm_echo.rendering import plot
 
 SWEEP = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "3", "-q", "--json"]
 
@@ -112,7 +113,7 @@ def test_a_file_that_is_not_results_names_its_line(tmp_path):
 
 
 def test_a_big_file_read_in_parts_gives_the_same_report(recorded, tmp_path, monkeypatch):
-    from lstm_echo import results_summary
+    from lstm_echo.results import results_summary
 
     path, _ = recorded["runs.jsonl"]
     whole = results_summary.summarize([path], ["architecture", "length"], {})[:2]

@@ -9,7 +9,7 @@ import pytest
 from conftest import invoke, lstm_echo
 
 from lstm_echo import grid, program_shape, runner, shards
-from lstm_echo.results_file import SETTING_COLUMNS
+from lstm_echo.results.results_file import SETTING_COLUMNS
 
 GRID = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", "-q"]
 RUNS = 8  # 2 architectures × 2 lengths × 2 seeds, in 4 compiled programs

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import invoke
 
-from lstm_echo import merging as merge
-from lstm_echo.results_file import key
+from lstm_echo.results import merging as merge
+from lstm_echo.results.results_file import key
 
 pytestmark = pytest.mark.slurm
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "slurm"

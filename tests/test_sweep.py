@@ -11,8 +11,10 @@ import time
 import pytest
 from conftest import invoke, lstm_echo
 
-from lstm_echo import architectures, plot, rows
-from lstm_echo.rows import SETTING_COLUMNS
+from lstm_echo import architectures
+from lstm_echo.rendering import plot
+from lstm_echo.results import rows
+from lstm_echo.results.rows import SETTING_COLUMNS
 
 SMALL = ["sweep", "m2o", "--length", "3,4", "--epochs", "5,10", "--seeds", "0-1", "-q"]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_echo import architectures as registry
-from lstm_echo import budget, grid, inspection, results_file, rows, runner, seeds, sweep_runner
+from lstm_echo import budget, grid, inspection, runner, seeds, sweep_runner
 from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
 from lstm_echo.api.reproductions import Reproduction, reproduce
 from lstm_echo.api.results import Results, read_results
@@ -53,6 +53,7 @@ from lstm_echo.backend import saved_model
 from lstm_echo.config import DEFAULTS, SETTINGS, Experiment, InputError, bad_value, shown, unknown_key
 from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS
+from lstm_echo.results import results_file, rows
 
 __all__ = [
     "Architectures",
@@ -120,7 +121,7 @@ def compare_experiments(
 
 
 def compare_title(experiments: list[Experiment], seed_list: list[int]) -> str:
-    from lstm_echo import report
+    from lstm_echo.rendering import report
 
     return report.compare_title(experiments[0], seed_list, every=len(experiments) == len(registry.REGISTRY))
 

@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console, Group, RenderableType
 
-from lstm_echo import architectures, plot, report, rows, runner, seeds
+from lstm_echo import architectures, runner, seeds
 from lstm_echo.config import Experiment
+from lstm_echo.rendering import plot, report
+from lstm_echo.results import rows
 from lstm_echo.verdict import Verdict
 
 WIDTH = 100  # characters: a notebook cell's width, where no terminal says otherwise
@@ -339,14 +341,14 @@ class Inspection(Shown):
 
     def plot(self):
         """The heatmaps, as `inspect --plot` draws them."""
-        from lstm_echo import heatmaps
+        from lstm_echo.rendering import heatmaps
 
         settings = self.answer["settings"]
         title = f"{settings['architecture']} on {settings['task']}, seed {settings['seed']}"
         return displayable(plot.heatmaps_figure(heatmaps.plot_panels(self.answer), title))
 
     def renderables(self) -> list[RenderableType]:
-        from lstm_echo import heatmaps
+        from lstm_echo.rendering import heatmaps
 
         return [heatmaps.inspect_report(self.answer)]
 

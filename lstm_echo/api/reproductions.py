@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from rich.console import RenderableType
 
-from lstm_echo import reproduction, reproduction_report, threads
+from lstm_echo import reproduction, threads
 from lstm_echo.api.outcomes import Shown, displayable
 from lstm_echo.errors import Error
 from lstm_echo.layers import CELLS
+from lstm_echo.rendering import reproduction_report
 from lstm_echo.reproduction import SeedRun, Settings
 
 
@@ -51,7 +52,7 @@ class Reproduction(Shown):
         """How a trained model holds X1 across the lag: one test sequence, every unit's memory at every step
         (the LSTM's cell state; the output of the others). By default the first cell, its `shown_seed`, and
         the first test sequence whose X1 is not at step 0 (where the paper counts it as 0)."""
-        from lstm_echo import long_lag  # TensorFlow, already started by the training
+        from lstm_echo.backend import long_lag  # TensorFlow, already started by the training
 
         cell = cell or self.settings.cells[0]
         if cell not in self.weights:
@@ -115,7 +116,7 @@ def reproduce(
         reproduction.layers(CELLS[name], settings.neurons, settings.length, settings.paper) for name in settings.cells
     ]
     threads.choose([spec for network in networks for spec in network], len(settings.seeds), settings.batch_size)
-    from lstm_echo import long_lag  # TensorFlow starts here
+    from lstm_echo.backend import long_lag  # TensorFlow starts here
 
     runs, curves, trained = [], {}, {}
     for name in settings.cells:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from rich.console import RenderableType
 
-from lstm_echo import plot, report, results_summary
 from lstm_echo.api.outcomes import Shown, displayable
 from lstm_echo.config import InputError, regular_file
-from lstm_echo.results_file import ResultsFile
+from lstm_echo.rendering import plot, report
+from lstm_echo.results import results_summary
+from lstm_echo.results.results_file import ResultsFile
 
 
 def series_of(table: list[dict], groups: list[str]) -> dict[str, list[tuple]]:

@@ -10,12 +10,14 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from lstm_echo import architectures as registry
-from lstm_echo import budget, config, merging, plot, report, runner, sweep_plan
+from lstm_echo import budget, config, runner
 from lstm_echo.api.outcomes import Shown, displayable
 from lstm_echo.api.settings import checked_experiment, keywords
 from lstm_echo.backend import compile_cache
 from lstm_echo.config import Experiment, InputError, bad_value, shown
-from lstm_echo.results_file import ResultsFile
+from lstm_echo.rendering import plot, report
+from lstm_echo.results import merging, sweep_plan
+from lstm_echo.results.results_file import ResultsFile
 
 EXPLAIN_TOPICS = ("timedistributed", "vanishing")
 VANISHING_LENGTH = 20  # long enough for the gradients to part ways

@@ -2,15 +2,7 @@
 
 import typer
 
-from lstm_echo import (
-    api,
-    budget,
-    inspection,
-    progress,
-    report,
-    rows,
-    runner,
-)
+from lstm_echo import api, budget, inspection, runner
 from lstm_echo.api.outcomes import median_plot
 from lstm_echo.cli import console
 from lstm_echo.cli.app import NOT_ECHOED, wall_seconds
@@ -31,6 +23,8 @@ from lstm_echo.cli.options import (
     with_setting_options,
 )
 from lstm_echo.cli.training import save_figure, training_reporter
+from lstm_echo.rendering import progress, report
+from lstm_echo.results import rows
 
 
 def with_source_scores(experiments: list, outcomes: list[list[runner.RunResult]], run_rows: list, summary: list):

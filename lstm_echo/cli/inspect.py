@@ -6,15 +6,7 @@ from typing import Annotated
 
 import typer
 
-from lstm_echo import (
-    api,
-    architectures,
-    heatmaps,
-    inspection,
-    progress,
-    report,
-    runner,
-)
+from lstm_echo import api, architectures, inspection, runner
 from lstm_echo.api.outcomes import Inspection
 from lstm_echo.api.settings import given
 from lstm_echo.cli import console
@@ -33,6 +25,7 @@ from lstm_echo.cli.options import (
 )
 from lstm_echo.cli.predict import warn_off_grid
 from lstm_echo.cli.training import save_figure, training_reporter
+from lstm_echo.rendering import heatmaps, progress, report
 
 SEQUENCE_DEFAULT = "the training sequence, or the first held-out one with --sequences"
 

@@ -6,15 +6,12 @@ from typing import Annotated
 
 import typer
 
-from lstm_echo import (
-    api,
-    report,
-    rows,
-    sweep_plan,
-)
+from lstm_echo import api
 from lstm_echo.cli.app import INCOMPLETE
 from lstm_echo.cli.console import print_json
 from lstm_echo.cli.options import Json
+from lstm_echo.rendering import report
+from lstm_echo.results import rows, sweep_plan
 
 
 def command(

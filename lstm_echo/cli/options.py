@@ -12,14 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from lstm_echo import (
-    config,
-    grid,
-    plot,
-    program_shape,
-    progress,
-)
+from lstm_echo import config, grid, program_shape
 from lstm_echo.api.settings import MAX_WORKERS
+from lstm_echo.rendering import plot, progress
 
 INT, FLOAT = "INTEGER", "FLOAT"
 

@@ -7,14 +7,12 @@ from typing import Annotated
 
 import typer
 
-from lstm_echo import (
-    report,
-    results_summary,
-)
 from lstm_echo.api.results import Summary
 from lstm_echo.cli.console import print_json, show
 from lstm_echo.cli.options import Json, checked_plot
 from lstm_echo.cli.training import save_figure
+from lstm_echo.rendering import report
+from lstm_echo.results import results_summary
 
 
 def command(

@@ -5,13 +5,14 @@ from typing import Annotated, Any
 
 import typer
 
-from lstm_echo import api, progress, reproduction
+from lstm_echo import api, reproduction
 from lstm_echo.api import reproductions
 from lstm_echo.cli import console
 from lstm_echo.cli.app import wall_seconds
 from lstm_echo.cli.console import print_json, show
 from lstm_echo.cli.options import Json, ProgressMode, Quiet, checked_plot
 from lstm_echo.cli.training import save_figure
+from lstm_echo.rendering import progress
 
 D = reproduction.DEFAULTS
 

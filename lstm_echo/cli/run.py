@@ -2,7 +2,7 @@
 
 import typer
 
-from lstm_echo import api, architectures, hints, progress, report, rows, runner
+from lstm_echo import api, architectures, hints, runner
 from lstm_echo.api.outcomes import loss_plot
 from lstm_echo.api.settings import checked_experiment, gather
 from lstm_echo.backend import saved_model
@@ -26,6 +26,8 @@ from lstm_echo.cli.options import (
     with_setting_options,
 )
 from lstm_echo.cli.training import save_best, save_figure, training_reporter
+from lstm_echo.rendering import progress, report
+from lstm_echo.results import rows
 
 
 @with_setting_options()

@@ -8,18 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lstm_echo import (
-    api,
-    config,
-    grid,
-    progress,
-    report,
-    rows,
-    runner,
-    shards,
-    sweep_plan,
-    sweep_runner,
-)
+from lstm_echo import api, config, grid, runner, shards, sweep_runner
 from lstm_echo.api.outcomes import settings_plot
 from lstm_echo.api.settings import given, one_seed_option
 from lstm_echo.cli import console
@@ -38,7 +27,9 @@ from lstm_echo.cli.options import (
     worker_processes,
 )
 from lstm_echo.cli.training import save_figure
-from lstm_echo.results_file import ResultsFile, ResultsWriteError
+from lstm_echo.rendering import progress, report
+from lstm_echo.results import rows, sweep_plan
+from lstm_echo.results.results_file import ResultsFile, ResultsWriteError
 
 
 @with_setting_options(listed=True)

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_echo import atomic, config, plot, runner
+from lstm_echo import atomic, config, runner
 from lstm_echo.backend import saved_model
 from lstm_echo.cli.console import fail, saved_picture
+from lstm_echo.rendering import plot
 
 
 def save_figure(path: Path, figure) -> None:

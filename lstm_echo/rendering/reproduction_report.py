@@ -4,8 +4,9 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
-from lstm_echo import plot, reproduction
+from lstm_echo import reproduction
 from lstm_echo.cells import BY_OPTION
+from lstm_echo.rendering import plot
 from lstm_echo.reproduction import Settings
 
 

@@ -29,7 +29,7 @@ from typing import BinaryIO, NoReturn
 from lstm_echo import config
 from lstm_echo.config import Experiment, bad_value
 from lstm_echo.errors import Error
-from lstm_echo.rows import OBJECT_FIELDS, RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
+from lstm_echo.results.rows import OBJECT_FIELDS, RUN_COLUMNS, SETTING_COLUMNS, checked_run_row
 
 FORMATS = (".jsonl", ".csv")
 # How every line the tool writes begins; a torn line that begins so is ours.

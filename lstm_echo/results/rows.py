@@ -36,7 +36,7 @@ import math
 import numpy as np
 
 from lstm_echo import config, provenance
-from lstm_echo.aggregate import summaries
+from lstm_echo.results.aggregate import summaries
 from lstm_echo.run_result import RunResult
 from lstm_echo.verdict import Verdict
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lstm_echo import atomic, config, grid, runner, seeds, shards
 from lstm_echo.config import InputError, shown
-from lstm_echo.results_file import experiment_key
+from lstm_echo.results.results_file import experiment_key
 
 NAME = "plan.json"
 VERSION = 1

@@ -6,12 +6,12 @@ from rich.console import Group
 from rich.text import Text
 
 from lstm_echo import architectures, cells, config, seeds
-from lstm_echo.aggregate import seeds_label
 from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.hints import Hint
 from lstm_echo.layers import CELLS, LSTM, REPEAT, TYPE_LABELS, LayerSpec
-from lstm_echo.plot import sparkline
+from lstm_echo.rendering.plot import sparkline
+from lstm_echo.results.aggregate import seeds_label
 from lstm_echo.run_result import RunResult
 from lstm_echo.runner import layer_rows
 from lstm_echo.verdict import LEARNED_ECHO_RATE, Verdict

@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Text
 
 from lstm_echo import tasks
-from lstm_echo.report import Table, plural, steps_table
+from lstm_echo.rendering.report import Table, plural, steps_table
 from lstm_echo.verdict import tolerance
 
 SOURCE_MARK = "*"  # after the number of the task's source step, where colour may not show

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lstm_echo import children, grid, seeds
-from lstm_echo.aggregate import DESCRIBED, Group
 from lstm_echo.config import InputError, bad_value, regular_file, shown
-from lstm_echo.results_file import CSV_HEADER, FORMATS, csv_row
-from lstm_echo.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row
+from lstm_echo.results.aggregate import DESCRIBED, Group
+from lstm_echo.results.results_file import CSV_HEADER, FORMATS, csv_row
+from lstm_echo.results.rows import GROUP_COLUMNS, SETTING_COLUMNS, checked_run_row
 
 
 def parse_by(text: str | None) -> list[str]:

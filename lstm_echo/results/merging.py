@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lstm_echo import atomic
 from lstm_echo.config import bad_value, regular_file, shown
-from lstm_echo.results_file import ResultsFile, key
+from lstm_echo.results.results_file import ResultsFile, key
 
 # May differ between two runs of the same setting and seed: where, when, how fast, and with how
 # many other models in the same program (results equal to 1e-6 either way, see the README).
