@@ -234,17 +234,14 @@ def owned_by_nobody(path: Path) -> None:
     os.chown(path, 65534, 65534)
 
 
-FOLDERS_OTHERS_CAN_WRITE = [
-    (lambda f: f.chmod(0o770), "writable by others"),
-    (lambda f: f.chmod(0o777), "writable by others"),
-    (owned_by_nobody, "belongs to another user"),
-    (lambda f: f.parent.chmod(0o777), "can be changed by another user"),
-]
-
-
 @pytest.mark.parametrize(
     "make, reason",
-    FOLDERS_OTHERS_CAN_WRITE,
+    [
+        (lambda f: f.chmod(0o770), "writable by others"),
+        (lambda f: f.chmod(0o777), "writable by others"),
+        (owned_by_nobody, "belongs to another user"),
+        (lambda f: f.parent.chmod(0o777), "can be changed by another user"),
+    ],
     ids=["group-writable", "world-writable", "foreign-owned", "a shared folder above"],
 )
 def test_a_folder_others_can_write_turns_the_cache_off(tmp_path, monkeypatch, capsys, make, reason):
