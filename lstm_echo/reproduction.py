@@ -152,9 +152,9 @@ def check_memory(settings: Settings, typed) -> None:
         * SAVED_PER_UNIT
     )
     if floats * 4 > MAX_SAVED_BYTES:
-        raise bad_value(
-            "--batch-size",
-            shown(typed),
+        raise invalid(
+            "batch_size",
+            typed,
             f"{len(settings.seeds)} seeds × {settings.batch_size} sequences × "
             f"{longest(settings.length, settings.paper):,} steps × {settings.neurons} units would keep "
             f"about {floats * 4 / 2**30:.1f} GiB for one update; at most {MAX_SAVED_BYTES / 2**30:.0f} GiB",
