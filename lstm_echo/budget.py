@@ -63,7 +63,7 @@ def activation_values(spec: LayerSpec) -> int:
 
 def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
     samples = program_shape.samples(experiment)
-    values = ((experiment.sequences or 0) + (experiment.test_sequences or 0)) * experiment.length
+    values = ((experiment.sequences or 0) + (experiment.test_sequences or 0)) * experiment.steps
     padded = math.ceil(samples / experiment.batch_size) * experiment.batch_size
     chunk = program_shape.chunk(experiment.epochs)
     return Estimate(
@@ -155,10 +155,10 @@ def check(
 def connectivity_bytes(experiment: Experiment, layers: list[LayerSpec]) -> int:
     """What the connectivity of one network keeps: a copy of the sequence per output step, each with every
     activation kept for the backward pass."""
-    samples = architectures.get(experiment.architecture).samples(experiment.length)
+    samples = architectures.get(experiment.architecture).samples(experiment.steps)
     per_copy = samples * sum(map(activation_values, layers)) * FLOAT * CONNECTIVITY_KEPT
-    per_copy += experiment.length * CONNECTIVITY_PER_STEP * FLOAT
-    return experiment.length * per_copy + CONNECTIVITY_PROGRAM
+    per_copy += experiment.steps * CONNECTIVITY_PER_STEP * FLOAT
+    return experiment.steps * per_copy + CONNECTIVITY_PROGRAM
 
 
 def check_connectivity(experiment: Experiment, layers: list[LayerSpec], models: int, memory: int | None = None) -> None:

@@ -5,7 +5,7 @@ command line; each later source overrides the earlier. Every value is checked
 where it enters, so an error can name the file and key or the option.
 
     architecture = "many-to-many"   # or an alias: o2o, m2o, m2m, ...
-    task = "echo"                   # echo, reverse or delay:K (lstm_echo/tasks/)
+    task = "echo"                   # echo, reverse, delay:K or adding (lstm_echo/tasks/)
     cell = "lstm"                   # lstm, gru or simple (lstm_echo/cells.py)
     layers = 1                      # stacked recurrent layers
     length = 5                      # steps in the sequence
@@ -237,6 +237,11 @@ class Experiment:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def steps(self) -> int:
+        """The steps of each sequence as the network sees it: the length, or the longest one a drawn task pads to."""
+        return tasks.parse(self.task).padded_length(self.length)
+
 
 def value_type(annotation) -> type:
     """`int` for `int` and for `int | None` (a setting that may be left to a default)."""
@@ -375,11 +380,11 @@ def distinct_sequences(length: int) -> int:
     return 10 ** min(length, 20)  # past 20 steps, far more than MAX_SEQUENCES either way
 
 
-def check_data_set(values: dict, origins: dict[str, str] | None) -> None:
+def check_data_set(values: dict, task: tasks.Task, origins: dict[str, str] | None) -> None:
     """Give a data set its held-out size, and refuse one the grid cannot make of distinct sequences."""
     values.setdefault("test_sequences", TEST_SEQUENCES)
     length, wanted = values["length"], values["sequences"] + values["test_sequences"]
-    if wanted > distinct_sequences(length):
+    if not task.drawn and wanted > distinct_sequences(length):
         raise invalid(
             "sequences",
             values["sequences"],
@@ -387,6 +392,20 @@ def check_data_set(values: dict, origins: dict[str, str] | None) -> None:
             f"fewer than {values['sequences']:,} to train on and {values['test_sequences']:,} held out",
             origins,
         )
+
+
+def check_task(values: dict, task: tasks.Task, arch: architectures.Architecture, origins) -> None:
+    """Refuse a task this length, data or architecture cannot set."""
+    reason = task.check(values["length"])
+    if task.drawn and "sequences" not in values:
+        reason = f"its sequences are random draws, with no fixed one: give --sequences N to train on {task.name}"
+    if task.ragged and not arch.causal:
+        reason = (
+            f"{arch.name} reads the whole padded sequence before its outputs, "
+            f"and {task.name}'s sequences end at different steps: frame it step by step (many-to-many)"
+        )
+    if reason:
+        raise invalid("task", task.label, reason, origins)
 
 
 def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment:
@@ -405,25 +424,24 @@ def resolve(settings: dict, origins: dict[str, str] | None = None) -> Experiment
     length = values["length"]
     values.setdefault("neurons", length)
     values["architecture"] = arch.name
+    task = tasks.parse(values["task"])
+    values["task"] = task.label
+    check_task(values, task, arch, origins)
+    steps = task.padded_length(length)
     if "sequences" in values:
-        check_data_set(values, origins)
-        samples = arch.samples(length, values["sequences"])
+        check_data_set(values, task, origins)
+        samples = arch.samples(steps, values["sequences"])
         values.setdefault("epochs", DATA_EPOCHS)
         values.setdefault("batch_size", 1 if arch.stateful else min(DATA_BATCH_SIZE, samples))
     elif "test_sequences" in values:
         raise invalid("test_sequences", values["test_sequences"], "it needs --sequences", origins)
     values.setdefault("epochs", arch.default_epochs)
     values.setdefault("batch_size", arch.default_batch_size(length))
-    task = tasks.parse(values["task"])
-    values["task"] = task.label
     values["cell"] = values["cell"].lower()
-    reason = task.check(length)
-    if reason:
-        raise invalid("task", task.label, reason, origins)
     batch = values["batch_size"]
     if arch.stateful and batch != 1:
         raise invalid("batch_size", batch, f"{arch.name} feeds one step per batch: it must be 1", origins)
-    samples = arch.samples(length, values.get("sequences", 1))
+    samples = arch.samples(steps, values.get("sequences", 1))
     if batch > samples:
         plural = "s" if samples > 1 else ""
         raise invalid("batch_size", batch, f"{arch.name} at length {length} has {samples} sample{plural}", origins)

@@ -14,6 +14,8 @@ may be given as a vector) and each architecture frames them:
     many_to_many(x, y)  X (N, length, 1)       y (N, length, 1)    a sample per sequence, a value per step
 
 `x` and `y` are the inputs and targets, one value per step (see `tasks`).
+A task with several values per step (`adding`: a value and a marker) gives x
+as (N, length, features), and the last axis of X holds them.
 """
 
 import numpy as np
@@ -55,16 +57,23 @@ def held_out(sequences: int, test_sequences: int, length: int, seed: int) -> tup
     return values[:sequences], values[sequences:]
 
 
+def with_features(x: np.ndarray) -> np.ndarray:
+    """(N, length, features): one value per step becomes one feature; a task's several values are kept."""
+    x = np.atleast_2d(x)
+    return x if x.ndim == 3 else x[..., None]
+
+
 def one_to_one(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return x.reshape(-1, 1, 1), y.reshape(-1, 1)
+    x = with_features(x)
+    return x.reshape(-1, 1, x.shape[-1]), y.reshape(-1, 1)
 
 
 def many_to_one(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return np.atleast_2d(x)[..., None], np.atleast_2d(y).copy()
+    return with_features(x), np.atleast_2d(y).copy()
 
 
 def many_to_many(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return np.atleast_2d(x)[..., None], np.atleast_2d(y)[..., None]
+    return with_features(x), np.atleast_2d(y)[..., None]
 
 
 def flatten(predictions: np.ndarray) -> np.ndarray:

@@ -54,10 +54,10 @@ class Hint:
 def work(e: Experiment) -> float:
     """What training `e` costs, roughly: per epoch, each update's fixed cost plus every step of every
     sequence evaluating every weight once."""
-    samples = architectures.get(e.architecture).samples(e.length, e.sequences or 1)
+    samples = architectures.get(e.architecture).samples(e.steps, e.sequences or 1)
     updates = -(-samples // e.batch_size)
     weights = total_params(runner.network_layers(e))  # any cell and framing, as `params` counts them
-    return float(e.epochs) * (updates * UPDATE_COST + (e.sequences or 1) * e.length * weights)
+    return float(e.epochs) * (updates * UPDATE_COST + (e.sequences or 1) * e.steps * weights)
 
 
 def rose_at(history) -> int | None:

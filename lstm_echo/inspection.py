@@ -7,6 +7,8 @@ for, the connectivity matrix |d y_t / d x_s| with its source score: the share
 of each output's gradient that falls on the input step the task copies.
 """
 
+from typing import cast
+
 import numpy as np
 
 from lstm_echo import architectures, runner, tasks
@@ -132,12 +134,15 @@ def inspect(
     """What `inspect --json` prints: the gates of model `shown` (of `weights`, one per seed) and, asked, the
     connectivity of them all."""
     arch = architectures.get(experiment.architecture)
+    task = tasks.parse(experiment.task)
+    if task.ragged:  # its own steps: an architecture that frames such a task never reads the padding after them
+        sequence = sequence[: int(np.argmax(cast(np.ndarray, task.judged(sequence)))) + 1]
     return {
         "settings": {**experiment.to_dict(), "seed": seeds[shown]},
         "seeds": seeds,
         "carries_memory": carries_memory(arch, experiment),
         "inputs": listed(sequence),
-        "expected": listed(tasks.parse(experiment.task).targets(sequence)),
+        "expected": listed(task.targets(sequence)),
         **inside(experiment, weights[shown], sequence),
         "connectivity": connectivity(experiment, weights, sequence) if with_connectivity else None,
     }

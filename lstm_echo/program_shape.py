@@ -9,7 +9,7 @@ from a run's settings.
 
 import math
 
-from lstm_echo import architectures
+from lstm_echo import architectures, tasks
 from lstm_echo.config import Experiment
 
 # The engine trains a run's epochs in this many compiled calls, reporting progress between them.
@@ -23,12 +23,13 @@ def chunk(epochs: int) -> int:
 
 def samples(experiment: Experiment) -> int:
     """The samples of its training data, as its architecture frames the sequences."""
-    return architectures.get(experiment.architecture).samples(experiment.length, experiment.sequences or 1)
+    return architectures.get(experiment.architecture).samples(experiment.steps, experiment.sequences or 1)
 
 
 def key(experiment: Experiment) -> tuple:
     """What decides its compiled training program: every shape in it (its seeds count too, and a
     sweep gives every point the same seeds)."""
     e = experiment
-    shapes = (e.architecture, e.cell, e.layers, e.length, e.neurons, e.batch_size)
+    task = tasks.parse(e.task)  # its values per step, and whether only some steps have a target
+    shapes = (e.architecture, e.cell, e.layers, e.steps, task.features, task.drawn, e.neurons, e.batch_size)
     return (*shapes, samples(e), e.test_sequences, chunk(e.epochs))

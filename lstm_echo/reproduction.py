@@ -15,6 +15,8 @@ from lstm_echo.cells import BY_OPTION
 from lstm_echo.config import DECIMAL, bad_value, invalid, shown
 from lstm_echo.layers import DENSE, LayerSpec
 from lstm_echo.param_arithmetic import total_params
+from lstm_echo.tasks.adding import RIGHT_WITHIN as RIGHT_WITHIN  # re-exported: the paper's test, with its settings
+from lstm_echo.tasks.adding import longest, shortest
 
 PROBLEMS = ("adding",)
 VARIANTS = ("paper", "fixed")
@@ -28,7 +30,6 @@ MAX_MODELS = 1000
 MAX_SAVED_BYTES = 4 * 2**30
 SAVED_PER_UNIT = 12  # floats kept per unit and step for the backward pass, at most (the LSTM's four gates, c, h, ...)
 FEATURES = 2  # a value and a marker per step
-RIGHT_WITHIN = 0.04  # the paper's test: a sequence is right when its absolute error is below this
 RIGHT_IN_A_ROW = 2000  # the paper's stop: the most recent 2,000 training sequences all right
 TEST_SEQUENCES = 2560  # judged after the stop (the paper's test set)
 CURVE_SEQUENCES = 256  # held-out sequences behind --plot's curve, measured after every chunk of training
@@ -130,16 +131,6 @@ def checked(
         raise invalid("max_sequences", max_sequences, f"at least one batch, {settings.batch_size}")
     check_memory(settings, batch_size)
     return settings
-
-
-def shortest(paper: bool) -> int:
-    """The shortest minimal length: the paper's second marker falls among the first T/2 - 1 pairs, apart from the first."""
-    return 22 if paper else 2
-
-
-def longest(minimum: int, paper: bool) -> int:
-    """The longest sequence a minimal length gives: the paper's lengths run from T to T + T/10."""
-    return minimum + minimum // 10 if paper else minimum
 
 
 def check_memory(settings: Settings, typed) -> None:

@@ -30,12 +30,15 @@ SHOWN_SEQUENCES = 3  # of a held-out set, in reports and rows
 
 @dataclass(frozen=True)
 class DataSet:
-    """The sequences of one experiment, (sequences, length) each."""
+    """The sequences of one experiment: inputs (sequences, steps[, features]), targets (sequences, steps),
+    and, for a task with targets at some steps only, which (`Task.judged`; None: every step)."""
 
     train_inputs: np.ndarray
     train_targets: np.ndarray
     test_inputs: np.ndarray | None
     test_targets: np.ndarray | None
+    train_judged: np.ndarray | None = None
+    test_judged: np.ndarray | None = None
 
 
 def data_set(experiment: Experiment) -> DataSet:
@@ -44,26 +47,37 @@ def data_set(experiment: Experiment) -> DataSet:
     if experiment.sequences is None:
         inputs = data.echo_sequence(experiment.length)[None]
         return DataSet(inputs, task.targets(inputs), None, None)
-    train, test = data.held_out(
-        experiment.sequences, cast(int, experiment.test_sequences), experiment.length, experiment.data_seed
-    )
-    return DataSet(train, task.targets(train), test, task.targets(test))
+    count, test_count, seed = experiment.sequences, cast(int, experiment.test_sequences), experiment.data_seed
+    if task.drawn:
+        train = task.draw(count, experiment.length, seed, held_out=False)
+        test = task.draw(test_count, experiment.length, seed, held_out=True)
+    else:
+        train, test = data.held_out(count, test_count, experiment.length, seed)
+    return DataSet(train, task.targets(train), test, task.targets(test), task.judged(train), task.judged(test))
 
 
 def trained_tolerance(experiment: Experiment) -> float:
-    """The tolerance `experiment` was judged with: that of its fixed sequence's targets, or of the
-    one-decimal grid its random sequences are drawn from. A typed sequence is judged with it too,
-    so that an off-grid value does not tighten every step."""
+    """The tolerance `experiment` was judged with: the task's own, that of its fixed sequence's targets,
+    or that of the one-decimal grid its random sequences are drawn from. A typed sequence is judged
+    with it too, so that an off-grid value does not tighten every step."""
     task = tasks.parse(experiment.task)
+    if task.within is not None:
+        return task.within
     if experiment.sequences is None:
         return tolerance(task.targets(data.echo_sequence(experiment.length)[None]))
     return tolerance(np.arange(data.GRID_VALUES) / data.GRID_VALUES)
 
 
+def judged_values(values: np.ndarray, judged: np.ndarray | None) -> np.ndarray:
+    """(sequences, steps) -> the values of the steps with a target, (sequences, judged per sequence)."""
+    return values if judged is None else values[judged].reshape(len(values), -1)
+
+
 def network_layers(experiment: Experiment) -> list[LayerSpec]:
     """The layer specs of the network `experiment` trains."""
     arch = architectures.get(experiment.architecture)
-    return arch.layers(experiment.length, experiment.neurons, CELLS[experiment.cell], experiment.layers)
+    features = tasks.parse(experiment.task).features
+    return arch.layers(experiment.steps, experiment.neurons, CELLS[experiment.cell], experiment.layers, features)
 
 
 def layer_rows(layers) -> list[dict]:
@@ -100,10 +114,19 @@ def run_seeds(
     on_phase = on_phase or (lambda phase: None)
     started = time.perf_counter()
     arch = architectures.get(experiment.architecture)
+    within = tasks.parse(experiment.task).within
     sets = data_set(experiment)
     x, y = arch.frame(sets.train_inputs, sets.train_targets)
     x_test, y_test = (
         (None, None) if sets.test_inputs is None else arch.frame(sets.test_inputs, cast(np.ndarray, sets.test_targets))
+    )
+    y_judged, y_test_judged = (
+        (None, None)
+        if sets.train_judged is None
+        else (
+            framed_mask(arch, sets.train_inputs, sets.train_judged),
+            framed_mask(arch, sets.test_inputs, sets.test_judged),
+        )
     )
     layers = network_layers(experiment)
     weights = [np.stack(ws) for ws in zip(*(initial_weights(layers, seed) for seed in seeds))]
@@ -125,9 +148,11 @@ def run_seeds(
         learning_rate=experiment.learning_rate,
         on_progress=on_progress,
         on_compiled=lambda: on_phase("training"),
-        sequence_steps=arch.samples(experiment.length),
+        sequence_steps=arch.samples(experiment.steps),
         x_test=x_test,
         y_test=y_test if test_curve else None,
+        y_judged=y_judged,
+        y_test_judged=y_test_judged,
     )
     rows = layer_rows(layers)
     timings = {
@@ -137,21 +162,24 @@ def run_seeds(
         "train_seconds": trained.train_seconds,
         "total_seconds": time.perf_counter() - started,
     }
+    train_expected = judged_values(sets.train_targets, sets.train_judged)
+    test_expected = None if sets.test_targets is None else judged_values(sets.test_targets, sets.test_judged)
     shown_inputs, shown_targets = (
-        (sets.train_inputs, sets.train_targets)
+        (sets.train_inputs, train_expected)
         if sets.test_inputs is None
-        else (sets.test_inputs[:SHOWN_SEQUENCES], cast(np.ndarray, sets.test_targets)[:SHOWN_SEQUENCES])
+        else (sets.test_inputs[:SHOWN_SEQUENCES], cast(np.ndarray, test_expected)[:SHOWN_SEQUENCES])
     )
     finished = provenance.now()
     results = []
     for k, seed in enumerate(seeds):
-        trained_on = data.per_sequence(trained.predictions[k], experiment.length)
-        train = judge(sets.train_targets, trained_on)
+        trained_on = judged_values(data.per_sequence(trained.predictions[k], experiment.steps), sets.train_judged)
+        train = judge(train_expected, trained_on, within)
         test = None
         shown = trained_on
         if trained.test_predictions is not None:
-            held_out = data.per_sequence(trained.test_predictions[k], experiment.length)
-            test, shown = judge(sets.test_targets, held_out), held_out[:SHOWN_SEQUENCES]
+            predicted = data.per_sequence(trained.test_predictions[k], experiment.steps)
+            held_out = judged_values(predicted, sets.test_judged)
+            test, shown = judge(test_expected, held_out, within), held_out[:SHOWN_SEQUENCES]
         results.append(
             RunResult(
                 experiment=replace(experiment, seed=seed),
@@ -172,6 +200,11 @@ def run_seeds(
             )
         )
     return results
+
+
+def framed_mask(arch, inputs, judged) -> np.ndarray:
+    """Which values of the architecture's y have a target, as 1.0 and 0.0 in y's shape."""
+    return arch.frame(inputs, judged.astype(np.float32))[1]
 
 
 def best(results: list[RunResult]) -> RunResult:

@@ -59,7 +59,7 @@ def work(point: Experiment, seed_count: int, layers) -> float:
     """Relative cost of a point's runs: updates of every seed's model, weighted by its size and batch."""
     samples = program_shape.samples(point)
     updates = point.epochs * math.ceil(samples / point.batch_size) * seed_count
-    return updates * total_params(layers) * point.batch_size * point.length
+    return updates * total_params(layers) * point.batch_size * point.steps
 
 
 def split(points: list[Experiment], seed_count: int, count: int, layers_of) -> list[list[Experiment]]:

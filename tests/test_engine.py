@@ -87,7 +87,7 @@ def test_minibatches_with_a_short_last_batch_equal_keras_fit():
     in_order[:, :, :5] = np.arange(5)
     ws = [engine.tf.constant(w[None]) for w in weights]
     zeros = [engine.tf.zeros_like(w) for w in ws]
-    ws, _, _, steps, history = run(ws, zeros, zeros, 0.0, 0.001, x, y, in_order, 3)
+    ws, _, _, steps, history = run(ws, zeros, zeros, 0.0, 0.001, x, y, engine.tf.zeros(1), in_order, 3)
     assert float(steps) == 9  # three updates per epoch
     np.testing.assert_allclose(history.numpy()[:, 0], fitted.history["loss"], rtol=1e-4)
     for ours, theirs in zip(ws, model.get_weights()):

@@ -38,6 +38,12 @@ def test_every_cell_and_depth_matches_keras(arch, cell, length, neurons, depth):
     check_against_keras(arch.layers(length, neurons, cell, depth))
 
 
+@pytest.mark.parametrize("arch", architectures.REGISTRY, ids=lambda f: f.name)
+@pytest.mark.parametrize("cell", CELLS.values())
+def test_several_values_per_step_match_keras(arch, cell):
+    check_against_keras(arch.layers(24, 3, cell, 2, features=2))  # the adding problem's value and marker
+
+
 def test_cell_formulas():
     assert params.layer_arithmetic(LayerSpec(GRU, units=5, inputs=1)).params == 3 * ((1 + 2) * 5 + 25) == 120
     assert params.layer_arithmetic(LayerSpec(SIMPLE, units=5, inputs=1)).params == (1 + 1) * 5 + 25 == 35

@@ -38,7 +38,7 @@ def traced_arguments(length=4, models=1):
     layers, x, y, weights = setup("m2m", length=length)
     ws = [tf.constant(np.stack([w] * models)) for w in weights]
     orders = tf.zeros((models, 20, 1), tf.int32)
-    settings = (tuple(layers), 1, 1, 20, 1)
+    settings = (tuple(layers), 1, 1, 20, 1, 0)
     return settings, (
         ws,
         ws,
@@ -47,6 +47,7 @@ def traced_arguments(length=4, models=1):
         tf.constant(0.001),
         tf.constant(x),
         tf.constant(y),
+        tf.zeros(1),
         orders,
         tf.constant(0),
     )

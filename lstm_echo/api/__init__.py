@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from lstm_echo import architectures as registry
-from lstm_echo import budget, grid, inspection, runner, seeds, sweep_runner
+from lstm_echo import budget, grid, inspection, runner, seeds, sweep_runner, tasks
 from lstm_echo.api.outcomes import Comparison, Inspection, Params, Prediction, Run, Sweep
 from lstm_echo.api.reproductions import Reproduction, reproduce
 from lstm_echo.api.results import Results, read_results
@@ -36,6 +36,7 @@ from lstm_echo.api.settings import (
     keywords,
     named,
     one_seed_option,
+    ragged_task,
 )
 from lstm_echo.api.tools import (
     Architectures,
@@ -114,6 +115,8 @@ def compare_experiments(
     """The experiments `compare` trains, one per architecture, each checked; and their seeds."""
     merged, seed_list, origins = gather(config_file, settings)
     chosen = chosen_architectures(list(names) if names else None)
+    if not names:  # every architecture that can frame the task
+        chosen = [a for a in chosen if a.causal or not ragged_task(merged.get("task"))]
     models = len(seed_list) if seed_list else 1
     # Every architecture keeps its own default epochs and batch size unless they are given.
     experiments = [checked_experiment({**merged, "architecture": a.name}, origins, models) for a in chosen]
@@ -227,6 +230,14 @@ def values_text(values) -> list[str]:
     return [repr(float(v)) if isinstance(v, int | float | np.number) else str(v) for v in values]
 
 
+def one_value_per_step(experiment: Experiment, texts: list[str], option: str, instead: str) -> None:
+    """Refuse a typed sequence for a model whose task reads several values per step."""
+    task = tasks.parse(experiment.task)
+    if task.features > 1:
+        reason = f"a model trained on {task.name} reads {task.features} values per step, and a typed sequence is one"
+        raise bad_value(option, shown(" ".join(texts)), f"{reason}: {instead}")
+
+
 def predict(model: str | Path, values) -> Prediction:
     """Run a model saved by `run --save-model` on a sequence, as `lstm-echo predict` does."""
     from lstm_echo.verdict import judge
@@ -234,6 +245,7 @@ def predict(model: str | Path, values) -> Prediction:
     path = Path(model)
     experiment = saved_model.metadata(path)["experiment"]
     texts = values_text(values)
+    one_value_per_step(experiment, texts, "VALUES", "inspect the model to see it on a held-out sequence")
     inputs = saved_model.parse_values(texts, experiment.length)
     targets, predictions = saved_model.predict(path, experiment, runner.network_layers(experiment), inputs)
     verdict = judge(targets, predictions, runner.trained_tolerance(experiment))
@@ -301,9 +313,15 @@ def inspect_plan(
     if sequence is not None:
         taker = str(model) if model is not None else f"--length {experiment.length}"
         texts = values_text(sequence)
+        one_value_per_step(experiment, texts, sequence_option, f"leave {sequence_option} out to see a held-out one")
         values = saved_model.parse_values(texts, experiment.length, sequence_option, taker)
     else:
         values = inspection.default_sequence(experiment)
+    if connectivity and tasks.parse(experiment.task).ragged:
+        raise InputError(
+            f"--connectivity scores the one input step each output copies, and {experiment.task}'s output "
+            "adds two: inspect it without --connectivity"
+        )
     if connectivity:
         budget.check_connectivity(experiment, runner.network_layers(experiment), len(seed_list))
     return InspectPlan(experiment, seed_list, model, values, texts, connectivity)

@@ -5,8 +5,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lstm_echo import architectures, budget, config, runner, seeds
-from lstm_echo.config import Experiment, bad_value
+from lstm_echo import architectures, budget, config, runner, seeds, tasks
+from lstm_echo.config import DEFAULTS, Experiment, bad_value
 
 
 def given(options: Mapping[str, Any]) -> dict:
@@ -65,6 +65,15 @@ def named(function: str, names) -> list[str]:
     for name in listed:
         keywords(function, {"architecture": name})
     return listed
+
+
+def ragged_task(text) -> bool:
+    """Whether the task written `text` (None: the default) has sequences that end at different steps;
+    False for a task that is not one, which the experiment's own check then refuses."""
+    try:
+        return tasks.parse(str(text or DEFAULTS["task"])).ragged
+    except tasks.UnknownTask:
+        return False
 
 
 def chosen_architectures(names: list[str] | None) -> list[architectures.Architecture]:

@@ -17,9 +17,9 @@ from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, REPEAT, LayerSpec, recurrent_stack
 
 
-def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1, features: int = 1) -> list[LayerSpec]:
     return [
-        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=False),
+        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=False, inputs=features),
         LayerSpec(REPEAT, units=neurons, inputs=neurons, steps=length),
         *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=True, inputs=neurons),
         LayerSpec(DENSE, units=1, inputs=neurons, steps=length, time_distributed=True),
@@ -32,6 +32,7 @@ ARCHITECTURE = Architecture(
     description="one sample; the {cell} encoder's last state, repeated, feeds the {cell} decoder",
     frame=data.many_to_many,
     layers=layers,
+    causal=False,  # the decoder starts from the state after the last padded step
     default_epochs=1000,
     default_batch_size=lambda length: 1,
 )

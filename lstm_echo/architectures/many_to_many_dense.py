@@ -13,9 +13,9 @@ from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 
-def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1, features: int = 1) -> list[LayerSpec]:
     return [
-        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=True),
+        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=True, inputs=features),
         LayerSpec(DENSE, units=1, inputs=neurons, steps=length, sequence_input=True),
     ]
 

@@ -11,9 +11,9 @@ from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 
-def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1, features: int = 1) -> list[LayerSpec]:
     return [
-        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=False),
+        *recurrent_stack(cell, depth, neurons, steps=length, last_returns_sequences=False, inputs=features),
         LayerSpec(DENSE, units=length, inputs=neurons),
     ]
 
@@ -24,6 +24,7 @@ ARCHITECTURE = Architecture(
     description="one sample; the last {cell} state feeds a Dense layer with one output per step",
     frame=data.many_to_one,
     layers=layers,
+    causal=False,  # the Dense layer reads the state after the last padded step
     default_epochs=500,
     position="Output",
     default_batch_size=lambda length: 1,

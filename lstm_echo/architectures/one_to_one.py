@@ -8,9 +8,9 @@ from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.layers import DENSE, LSTM, LayerSpec, recurrent_stack
 
 
-def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1) -> list[LayerSpec]:
+def layers(length: int, neurons: int, cell: str = LSTM, depth: int = 1, features: int = 1) -> list[LayerSpec]:
     return [
-        *recurrent_stack(cell, depth, neurons, steps=1, last_returns_sequences=False),
+        *recurrent_stack(cell, depth, neurons, steps=1, last_returns_sequences=False, inputs=features),
         LayerSpec(DENSE, units=1, inputs=neurons),
     ]
 

@@ -17,7 +17,8 @@ all others 0, and the sum of the two marked values as its target.
 Training draws fresh sequences inside the compiled program, so none is kept:
 every random number is a counter-based hash of (stream, seed, sequence index,
 slot), in 32-bit integer arithmetic that TensorFlow computes bit for bit
-alike eagerly and under XLA (a test compares the two). Sequence i of a seed
+alike eagerly and under XLA (a test compares the two, and both with the
+numpy copy in `tasks.adding` that `--task adding` draws its fixed sets with). Sequence i of a seed
 can be made again alone, without the ones before it, in a compiled program or
 eagerly. Sequences are padded with zeros after their length.
 """
@@ -26,10 +27,17 @@ from typing import Any, NamedTuple
 
 from lstm_echo import reproduction
 from lstm_echo.backend.quiet_tf import tf
-from lstm_echo.reproduction import RIGHT_WITHIN
-
-TRAINING_STREAM, TEST_STREAM = 0xADD0, 0xADD1  # the sequences a model trains on, and those it is judged on
-LENGTH_SLOT, FIRST_SLOT, SECOND_SLOT, VALUE_SLOTS = 0, 1, 2, 3  # which random number decides what
+from lstm_echo.tasks.adding import (
+    FIRST_SLOT,
+    LENGTH_SLOT,
+    RIGHT_WITHIN,
+    SECOND_SLOT,
+    TRAINING_STREAM,
+    VALUE_SLOTS,
+)
+from lstm_echo.tasks.adding import (
+    TEST_STREAM as TEST_STREAM,  # re-exported: the streams belong with the sequences they key
+)
 
 
 class Sequences(NamedTuple):

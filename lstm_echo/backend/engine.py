@@ -9,7 +9,9 @@ check that the loss is still finite.
 
 Minibatches smaller than the data set are reshuffled every epoch, as Keras'
 `fit` does, from a generator of each model's own seed; a last, smaller batch
-is padded and masked so every step has the same shape. A network with stateful
+is padded and masked so every step has the same shape. A task with targets at
+some steps only (`adding`: each sequence's last) gives a 0/1 weight per value of
+y, and the loss is the mean over the weighted values. A network with stateful
 layers instead takes its samples in order, and each batch starts from the
 state the previous one ended in, as a Keras stateful layer does; the state is
 zeroed where a new sequence starts (with one sequence: at each epoch).
@@ -102,18 +104,21 @@ def zero_states(layers, models, batch_size: int) -> list[tuple]:
     return states
 
 
-def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int, sequence_steps: int):
+def compiled_chunk(
+    layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int, sequence_steps: int, judged: int = 0
+):
     """A compiled function that trains for up to `chunk` epochs per call. Traced once per
     program key by `traced_programs`, which keeps the graph; the function itself is not kept.
 
     `sequence_steps`: for stateful layers, the samples of one sequence; the state restarts after them.
+    `judged`: 0 when every value of y has a target; else how many do, and `y_judged` marks them.
     """
     steps = math.ceil(samples / batch_size)
     in_data_values = np.arange(steps * batch_size) < samples
     stateful = is_stateful(layers)
 
     @tf.function(jit_compile=True, autograph=False)
-    def run(weights, m, v, iteration, learning_rate, x, y, orders, epochs):
+    def run(weights, m, v, iteration, learning_rate, x, y, y_judged, orders, epochs):
         models = tf.shape(orders)[0]
         in_data = tf.constant(in_data_values, dtype=tf.float32)  # made inside: a traced program captures nothing
 
@@ -131,8 +136,17 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
                     tape.watch(adam_state.weights)
                     out, finals = forward(layers, adam_state.weights, x_batch, states if stateful else None)
                     error = tf.square(out - y_batch)
-                    per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
-                    loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
+                    if judged:
+                        # The mean over the batch's values that have a target; none: no loss.
+                        weight = tf.reshape(tf.gather(y_judged, idx), tf.stack([models, batch_size, -1]))
+                        weight = weight * mask[None, :, None]
+                        counted = tf.reduce_sum(weight, axis=[1, 2])
+                        errors = tf.reshape(error, tf.stack([models, batch_size, -1]))
+                        loss = tf.reduce_sum(errors * weight, axis=[1, 2]) / tf.maximum(counted, 1.0)
+                    else:
+                        per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
+                        loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
+                        counted = tf.reduce_sum(mask)
                     summed = tf.reduce_sum(loss)
                 grads = tape.gradient(summed, adam_state.weights)
                 iteration = adam_state.iteration + 1.0
@@ -140,12 +154,14 @@ def compiled_chunk(layers: tuple[LayerSpec, ...], samples: int, batch_size: int,
                 if stateful:
                     # The next batch starts where this one ended; no gradient flows back across batches.
                     states = [tuple(tf.stop_gradient(t) for t in final) for final in finals]
-                total = batch.epoch_total + loss * tf.reduce_sum(mask)
+                total = batch.epoch_total + loss * counted
                 return (BatchLoop(batch.step + 1, AdamState(weights, m, v, iteration), total, states),)
 
             start = BatchLoop(0, loop.adam, tf.zeros([models]), zero_states(layers, models, batch_size))
             (done,) = tf.while_loop(lambda batch: batch.step < steps, train_batch, (start,))
-            history = tf.tensor_scatter_nd_update(loop.history, [[loop.epoch]], [done.epoch_total / samples])
+            history = tf.tensor_scatter_nd_update(
+                loop.history, [[loop.epoch]], [done.epoch_total / (judged or samples)]
+            )
             return (EpochLoop(loop.epoch + 1, done.adam, history),)
 
         start = EpochLoop(0, AdamState(weights, m, v, iteration), tf.zeros(tf.stack([chunk, models])))
@@ -230,19 +246,23 @@ def train(
     sequence_steps: int | None = None,
     x_test: np.ndarray | None = None,
     y_test: np.ndarray | None = None,
+    y_judged: np.ndarray | None = None,
+    y_test_judged: np.ndarray | None = None,
 ) -> Trained:
     """Train len(seeds) models, whose `initial` weights are stacked on axis 0.
 
     `sequence_steps`: the samples of one sequence, where a stateful network's state restarts
     (default: all of them, one sequence). `x_test`: held-out data to predict once trained; with
     `y_test`, its loss is measured after every chunk of epochs too, as Keras' `val_loss` (the
-    weights are not changed by it).
+    weights are not changed by it). `y_judged`, `y_test_judged`: 1.0 where a value of y has a target
+    and 0.0 where it has none (None: every value has one); the losses are means over those that do.
     """
     specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
     chunk = program_shape.chunk(epochs)
     steps = sequence_steps or samples
-    settings = (specs, samples, batch_size, chunk, steps)
+    judged = 0 if y_judged is None else int(np.sum(y_judged))
+    settings = (specs, samples, batch_size, chunk, steps, judged)
     shufflers = [generator(seed, SHUFFLE_STREAM) for seed in seeds]
 
     weights = [tf.constant(w, dtype=tf.float32) for w in initial]
@@ -251,10 +271,11 @@ def train(
     iteration = tf.constant(0.0)
     rate = tf.constant(learning_rate, dtype=tf.float32)
     x_t, y_t = tf.constant(x, dtype=tf.float32), tf.constant(y, dtype=tf.float32)
+    y_judged_t = tf.constant(np.zeros(1) if y_judged is None else y_judged, dtype=tf.float32)
 
     started = time.perf_counter()
     no_orders = tf.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), tf.int32)
-    arguments = (weights, m, v, iteration, rate, x_t, y_t, no_orders, tf.constant(0))
+    arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, tf.constant(0))
     while True:
         try:
             run, cache = compiled(settings, arguments)
@@ -274,12 +295,19 @@ def train(
     while done < epochs:
         n = min(chunk, epochs - done)
         orders = tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk, shuffle=not is_stateful(specs)))
-        weights, m, v, iteration, losses = run(weights, m, v, iteration, rate, x_t, y_t, orders, tf.constant(n))
+        weights, m, v, iteration, losses = run(
+            weights, m, v, iteration, rate, x_t, y_t, y_judged_t, orders, tf.constant(n)
+        )
         history.append(losses.numpy()[:n])
         done += n
         if x_test_t is not None and y_test is not None:
             errors = predict(specs, weights, x_test_t, steps).numpy() - y_test[None]
-            test_history.append(np.mean(np.square(errors, dtype=np.float64), axis=tuple(range(1, errors.ndim))))
+            squared = np.square(errors, dtype=np.float64)
+            if y_test_judged is None:
+                test_history.append(np.mean(squared, axis=tuple(range(1, errors.ndim))))
+            else:
+                counted = squared * y_test_judged[None]
+                test_history.append(counted.sum(axis=tuple(range(1, errors.ndim))) / y_test_judged.sum())
             test_epochs.append(done)
         if on_progress is not None:
             on_progress(done, epochs, history[-1][-1])

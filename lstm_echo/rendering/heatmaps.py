@@ -15,8 +15,8 @@ from rich.style import Style
 from rich.text import Text
 
 from lstm_echo import tasks
-from lstm_echo.rendering.report import Table, plural, steps_table
-from lstm_echo.verdict import tolerance
+from lstm_echo.rendering.report import Table, plural, sequences_table, steps_table
+from lstm_echo.verdict import ONE_DECIMAL, tolerance
 
 SOURCE_MARK = "*"  # after the number of the task's source step, where colour may not show
 
@@ -145,9 +145,18 @@ def inspect_report(answer: dict) -> Group:
     """The sequence and what the network made of it, each recurrent layer's heatmap and saturation, the connectivity."""
     settings = answer["settings"]
     expected = answer["expected"]
-    parts: list = [
-        steps_table(settings["architecture"], answer["inputs"], expected, answer["predictions"], tolerance(expected))
-    ]
+    task = tasks.parse(settings["task"])
+    if task.drawn:
+        inputs = np.asarray(answer["inputs"], dtype=np.float32)
+        last = int(np.argmax(np.asarray(task.judged(inputs))))
+        got, want = answer["predictions"][last], expected[last]
+        parts: list = [sequences_table(task.label, inputs[None], [want], [got], task.within or ONE_DECIMAL)]
+    else:
+        parts = [
+            steps_table(
+                settings["architecture"], answer["inputs"], expected, answer["predictions"], tolerance(expected)
+            )
+        ]
     if not answer["carries_memory"]:
         parts.append(Text(memory_note(settings["architecture"]) + ".", style="yellow"))
     for layer in answer["recurrent_layers"]:
@@ -173,7 +182,7 @@ def inspect_report(answer: dict) -> Group:
 def plot_panels(answer: dict) -> list[dict]:
     """The same heatmaps for `plot.heatmaps_figure`: every recurrent layer's panels, then the connectivity,
     its source cells marked and its source score in the title. Each step is labelled with its input."""
-    inputs = [f"{value:.2g}" for value in answer["inputs"]]
+    inputs = step_labels(answer)
     panels = []
     for layer in answer["recurrent_layers"]:
         for name, values in layer["values"].items():
@@ -193,6 +202,16 @@ def plot_panels(answer: dict) -> list[dict]:
             panel(title, matrix, 0.0, float(matrix.max()) or 1.0, "input step s (input)", "output t", inputs, marked)
         )
     return panels
+
+
+def step_labels(answer: dict) -> list[str]:
+    """Each step's input, as a picture's axis labels it; of a task with a value and a marker per step, only
+    the marked values and the last step, where the output is read (the picture labels those alone)."""
+    if not tasks.parse(answer["settings"]["task"]).drawn:
+        return [f"{value:.2g}" for value in answer["inputs"]]
+    labels = [f"[{value:.2g}]" if marker == 1 else "" for value, marker in answer["inputs"]]
+    labels[-1] = labels[-1] or "read"
+    return labels
 
 
 def panel(

@@ -225,6 +225,8 @@ def heatmaps_figure(panels: list[dict], title: str):
     """Heatmaps, HEATMAP_COLUMNS to a row, each panel {title, values (rows, columns), low, high, x_label,
     y_label, x_values, marked}: a red-blue scale centred at 0 where `low` is negative, else white to
     red; each column labelled with its number over its x value, each marked cell with a star."""
+    from matplotlib.ticker import MaxNLocator
+
     columns = min(HEATMAP_COLUMNS, len(panels))
     rows = -(-len(panels) // columns)
     figure, axes = new_grid(rows, columns, (4.2 * columns, 3.4 * rows))
@@ -237,8 +239,11 @@ def heatmaps_figure(panels: list[dict], title: str):
         axis.set_ylabel(panel["y_label"], fontsize=8)
         steps = len(panel["x_values"])
         shown = range(0, steps, max(1, -(-steps // 12)))  # at most 12 labels, so that they stay readable
+        if not all(panel["x_values"]):  # only some steps are worth a label (the adding problem's marked ones)
+            shown = [k for k, value in enumerate(panel["x_values"]) if value]
         axis.set_xticks(list(shown), [f"{k}\n{panel['x_values'][k]}" for k in shown])
         axis.tick_params(labelsize=7)
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # units are whole: no tick at unit 0.25
         for row, column in panel["marked"]:
             dark = (panel["values"][row, column] - low) > 0.6 * (high - low)
             axis.text(column, row, "*", ha="center", va="center", fontsize=14, color="white" if dark else "black")

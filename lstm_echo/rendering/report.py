@@ -1,11 +1,13 @@
 """Rich tables for people and plain JSON for scripts, from results and specs."""
 
+from typing import cast
+
 import numpy as np
 from rich import box, table
 from rich.console import Group
 from rich.text import Text
 
-from lstm_echo import architectures, cells, config, seeds
+from lstm_echo import architectures, cells, config, seeds, tasks
 from lstm_echo.architectures.architecture import Architecture
 from lstm_echo.data import echo_sequence
 from lstm_echo.hints import Hint
@@ -75,8 +77,8 @@ def data_line(arch: Architecture, e: config.Experiment) -> Text:
     d = describe(arch, e.length, CELLS[e.cell])
     if e.sequences is None:
         return Text(f"X {shape_text(d['x_shape'])} → y {shape_text(d['y_shape'])}: {d['description']}")
-    zeros = np.zeros((e.sequences, e.length), dtype=np.float32)
-    x, y = arch.frame(zeros, zeros)
+    features = tasks.parse(e.task).features
+    x, y = arch.frame(np.zeros((e.sequences, e.steps, features), np.float32), np.zeros((e.sequences, e.steps)))
     return Text(
         f"X {shape_text(x.shape)} → y {shape_text(y.shape)}: {plural(e.sequences, 'random sequence')} "
         f"(data seed {e.data_seed}), {e.test_sequences:,} more held out; {d['description'].split('; ', 1)[-1]}"
@@ -186,6 +188,8 @@ def architectures_table(descriptions: list[dict], length: int) -> Group:
 
 def predictions_table(result: RunResult) -> Group:
     """Every step's prediction and error, marked ✓ when within the verdict's tolerance."""
+    if tasks.parse(result.experiment.task).drawn:
+        return judged_table(result)
     if result.test is not None:
         return held_out_table(result)
     e = result.experiment
@@ -231,6 +235,34 @@ def held_out_table(result: RunResult) -> Group:
         table.add_row(f"predicted ({right}/{length} ✓)", *marks[:steps], end_section=True)
     shown = f", steps 0-{steps - 1} of {length}" if steps < length else ""
     title = f"Predictions on {plural(len(values[0]), 'held-out sequence')}{shown} (green: within {tolerance:g})"
+    return Group(Text(title, style="bold"), table)
+
+
+def judged_table(result: RunResult) -> Group:
+    """The held-out sequences a run shows, of a task with one target per sequence."""
+    e = result.experiment
+    inputs = np.reshape(result.inputs, (-1, e.steps, tasks.parse(e.task).features))
+    return sequences_table(e.task, inputs, result.expected, result.predictions, result.verdict.tolerance, "held-out ")
+
+
+def sequences_table(task_text: str, inputs, expected, predictions, tolerance: float, which: str = "") -> Group:
+    """A row per sequence of a task with one target per sequence: its steps, its marked values, target, prediction."""
+    task = tasks.parse(task_text)
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in ("Sequence", "Steps", "Marked (step: value)", "Target", "Predicted", "Abs error", f"< {tolerance:g}"):
+        table.add_column(column, justify="left" if column.startswith("Marked") else "right")
+    for number, (sequence, want, got) in enumerate(zip(inputs, expected, predictions)):
+        ok = abs(got - want) < tolerance
+        table.add_row(
+            f"#{number + 1}",
+            str(int(np.argmax(cast(np.ndarray, task.judged(sequence)))) + 1),
+            task.marked(sequence),
+            f"{want:.4f}",
+            f"{got:.4f}",
+            f"{abs(got - want):.4f}",
+            Text("✓", style="green") if ok else Text("✗", style="bold red"),
+        )
+    title = f"Predictions at the last step of {plural(len(inputs), which + 'sequence')} ({task.formula()})"
     return Group(Text(title, style="bold"), table)
 
 
@@ -289,8 +321,9 @@ def verdict_line(result: RunResult, wall_seconds: float, hint: Hint | None = Non
     word = verdict_words(result.experiment.task)
     head = Text(word[0] if v.learned else word[1], style="bold green" if v.learned else "bold red")
     if result.test is not None:
+        judged = "their last step" if tasks.parse(result.experiment.task).drawn else "every step"
         text = head + Text(
-            f": {v.sequences_correct}/{v.sequences} held-out sequences ({v.echo_rate:.0%}) had every step "
+            f": {v.sequences_correct}/{v.sequences} held-out sequences ({v.echo_rate:.0%}) had {judged} "
             f"within {v.tolerance:g}; learned means at least {LEARNED_ECHO_RATE:.0%}"
         )
         if hint is not None:
@@ -456,7 +489,10 @@ def settings_title(e: config.Experiment, seed_list: list[int] | None) -> str:
 
 def compare_title(e: config.Experiment, seed_list: list[int], every: bool) -> str:
     which = "All architectures" if every else "Architectures"
-    return f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}{data_text(e)}"
+    title = f"{which} ({network_text(e)}), task {e.task}, length {e.length}, {seeds_text(seed_list)}{data_text(e)}"
+    if tasks.parse(e.task).ragged:
+        title += f"; {' and '.join(a.name for a in architectures.REGISTRY if not a.causal)} cannot frame {e.task}"
+    return title
 
 
 def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Group:

@@ -1,15 +1,15 @@
 """The registry of tasks: what the network must output at each step. A new task is one module and one line below."""
 
-from lstm_echo.tasks import delay, echo, reverse
+from lstm_echo.tasks import adding, delay, echo, reverse
 from lstm_echo.tasks.task import Task, UnknownTask
 
-REGISTRY: tuple[type[Task], ...] = (echo.Echo, reverse.Reverse, delay.Delay)
+REGISTRY: tuple[type[Task], ...] = (echo.Echo, reverse.Reverse, delay.Delay, adding.Adding)
 
 __all__ = ["REGISTRY", "Task", "UnknownTask", "expected", "parse", "spellings"]
 
 
 def spellings() -> str:
-    """How every task is written: `echo, reverse or delay:K`."""
+    """How every task is written: `echo, reverse, delay:K or adding`."""
     written = [kind.spelling for kind in REGISTRY]
     return ", ".join(written[:-1]) + " or " + written[-1]
 

@@ -27,6 +27,10 @@ class Task:
     spelling: ClassVar[str]  # as written on the command line: "echo", "delay:K"
     help: ClassVar[str]  # what the network must output, in a few words
     value_help: ClassVar[str] = ""  # what follows the colon, for a task that takes a value: "K a whole number ..."
+    features: ClassVar[int] = 1  # values per step in
+    drawn: ClassVar[bool] = False  # its sequences are its own random draws (`draw`): no fixed one, --sequences needed
+    within: ClassVar[float | None] = None  # a fixed tolerance, else the verdict's own (see `verdict.tolerance`)
+    ragged: ClassVar[bool] = False  # its sequences end at different steps, zeros after (see `Architecture.causal`)
 
     @classmethod
     def parse(cls, argument: str | None) -> "Task":
@@ -46,6 +50,22 @@ class Task:
 
     def formula(self) -> str:
         """The target of output t, as a heatmap's caption writes it: `x[t-1]`."""
+        raise NotImplementedError
+
+    def padded_length(self, length: int) -> int:
+        """The steps of each sequence as the network sees it: `length`, or the longest a drawn task pads to."""
+        return length
+
+    def draw(self, count: int, length: int, seed: int, held_out: bool) -> np.ndarray:
+        """A drawn task's `count` sequences, (count, steps, features); the held-out ones from a stream of their own."""
+        raise NotImplementedError
+
+    def judged(self, inputs: np.ndarray) -> np.ndarray | None:
+        """Which steps of `inputs` have a target, shaped like the targets; None: every step."""
+        return None
+
+    def marked(self, inputs: np.ndarray) -> str:
+        """A drawn task's sequence: the steps and values its target is made of, as a table shows them."""
         raise NotImplementedError
 
     def check(self, length: int) -> str | None:
