@@ -549,7 +549,8 @@ def compare_table(summaries: list[dict], run_rows: list[dict], title: str) -> Gr
 
 def updates(setting: dict) -> int:
     """Adam steps a run takes: epochs x batches per epoch (a last, smaller batch counts)."""
-    samples = architectures.get(setting["architecture"]).samples(setting["length"], setting["sequences"] or 1)
+    steps = tasks.parse(setting["task"]).padded_length(setting["length"])
+    samples = architectures.get(setting["architecture"]).samples(steps, setting["sequences"] or 1)
     return setting["epochs"] * -(-samples // setting["batch_size"])
 
 
