@@ -238,7 +238,7 @@ def heatmaps_figure(panels: list[dict], title: str):
         axis.set_xlabel(panel["x_label"], fontsize=8)
         axis.set_ylabel(panel["y_label"], fontsize=8)
         steps = len(panel["x_values"])
-        shown = range(0, steps, max(1, -(-steps // 12)))  # at most 12 labels, so that they stay readable
+        shown = list(range(0, steps, max(1, -(-steps // 12))))  # at most 12 labels, so that they stay readable
         if not all(panel["x_values"]):  # only some steps are worth a label (the adding problem's marked ones)
             shown = [k for k, value in enumerate(panel["x_values"]) if value]
         axis.set_xticks(list(shown), [f"{k}\n{panel['x_values'][k]}" for k in shown])
