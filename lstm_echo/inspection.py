@@ -28,6 +28,9 @@ def listed(values) -> list:
 
 def default_sequence(experiment: Experiment) -> np.ndarray:
     """The sequence to look at: the fixed training sequence, or the first held-out one."""
+    task = tasks.parse(experiment.task)
+    if task.drawn:  # sequence i is drawn alone: the first held-out one needs none of the others
+        return task.draw(1, experiment.length, experiment.data_seed, held_out=True)[0]
     sets = runner.data_set(experiment)
     return (sets.train_inputs if sets.test_inputs is None else sets.test_inputs)[0]
 
