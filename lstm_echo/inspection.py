@@ -18,6 +18,7 @@ from lstm_echo.config import Experiment
 from lstm_echo.results.rows import float32_value
 
 SATURATED_BELOW, SATURATED_ABOVE = 0.1, 0.9
+DRAWN_LOOKED_AT = 16  # held-out sequences of a drawn task looked through for one to show
 
 
 def listed(values) -> list:
@@ -27,10 +28,12 @@ def listed(values) -> list:
 
 
 def default_sequence(experiment: Experiment) -> np.ndarray:
-    """The sequence to look at: the fixed training sequence, or the first held-out one."""
+    """The sequence to look at: the fixed training sequence, or the first held-out one (of a drawn task,
+    the first that shows what the task asks for: `Task.instructive`)."""
     task = tasks.parse(experiment.task)
-    if task.drawn:  # sequence i is drawn alone: the first held-out one needs none of the others
-        return task.draw(1, experiment.length, experiment.data_seed, held_out=True)[0]
+    if task.drawn:  # sequence i is drawn alone: the first held-out ones need none of the others
+        drawn = task.draw(DRAWN_LOOKED_AT, experiment.length, experiment.data_seed, held_out=True)
+        return next((sequence for sequence in drawn if task.instructive(sequence)), drawn[0])
     sets = runner.data_set(experiment)
     return (sets.train_inputs if sets.test_inputs is None else sets.test_inputs)[0]
 

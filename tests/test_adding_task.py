@@ -164,13 +164,14 @@ def test_compare_trains_every_architecture_that_can_frame_it():
     assert title.endswith("many-to-one and encoder-decoder cannot frame adding")
 
 
-def test_inspect_shows_the_sequences_own_steps_and_its_last_output():
+def test_inspect_shows_the_first_sequence_whose_marks_both_count_on_its_own_steps():
     result = invoke(
         "inspect", *LEARNS[:-4], "--neurons", 2, "--epochs", 2, "--test-sequences", 5, "--json", env={"COLUMNS": "100"}
     )
     assert result.exit_code == 0, result.output
     answer = json.loads(result.output)
-    sequence = ADDING.draw(1, 22, 0, held_out=True)[0]
+    first, sequence = ADDING.draw(2, 22, 0, held_out=True)
+    assert first[0, 1] == 1 and sequence[0, 1] != 1  # data seed 0's first marks its first pair, which counts 0
     length = int(np.argmax(ADDING.judged(sequence))) + 1
     assert np.asarray(answer["inputs"]).shape == (length, 2)
     np.testing.assert_array_equal(np.asarray(answer["inputs"], np.float32), sequence[:length])

@@ -206,10 +206,12 @@ def plot_panels(answer: dict) -> list[dict]:
 
 def step_labels(answer: dict) -> list[str]:
     """Each step's input, as a picture's axis labels it; of a task with a value and a marker per step, only
-    the marked values and the last step, where the output is read (the picture labels those alone)."""
+    the marked steps (X1, X2: their values are in the table) and the last step, where the output is read
+    (the picture labels those alone)."""
     if not tasks.parse(answer["settings"]["task"]).drawn:
         return [f"{value:.2g}" for value in answer["inputs"]]
-    labels = [f"[{value:.2g}]" if marker == 1 else "" for value, marker in answer["inputs"]]
+    marks = np.cumsum([marker == 1 for _, marker in answer["inputs"]])
+    labels = [f"X{count}" if marker == 1 else "" for (_, marker), count in zip(answer["inputs"], marks)]
     labels[-1] = labels[-1] or "read"
     return labels
 

@@ -113,6 +113,10 @@ class Adding(Task):
         target = np.asarray(np.float32(0.5) + sums / np.float32(4))
         return np.where(self.judged(inputs), target[..., None], np.float32(0)).astype(np.float32)
 
+    def instructive(self, inputs: np.ndarray) -> bool:
+        """Both marks count: a first pair marked 1 counts 0, and leaves only X2 to carry across the lag."""
+        return bool(np.asarray(inputs)[0, MARKER] != 1)
+
     def marked(self, inputs: np.ndarray) -> str:
         """`0: -0.83 (counts 0), 8: -0.18`: one sequence's marked steps and values."""
         steps = np.flatnonzero(np.asarray(inputs)[:, MARKER] == 1)

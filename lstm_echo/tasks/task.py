@@ -64,6 +64,10 @@ class Task:
         """Which steps of `inputs` have a target, shaped like the targets; None: every step."""
         return None
 
+    def instructive(self, inputs: np.ndarray) -> bool:
+        """Whether `inspect` should show this drawn sequence by default (see `inspection.default_sequence`)."""
+        return True
+
     def marked(self, inputs: np.ndarray) -> str:
         """A drawn task's sequence: the steps and values its target is made of, as a table shows them."""
         raise NotImplementedError
