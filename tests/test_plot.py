@@ -1,5 +1,6 @@
 import importlib.util
 
+import pytest
 from typer.testing import CliRunner
 
 from lstm_echo.cli import app
@@ -76,9 +77,24 @@ def test_seeds_are_coloured_by_verdict_and_a_held_out_curve_is_dashed(monkeypatc
     assert dashed == ["tab:green"]
 
 
-def test_a_long_title_wraps_rather_than_being_cut(monkeypatch):
-    seen = drawn(monkeypatch, curves={"a": [0.2, 0.1]}, title="word " * 40)
-    assert all(len(line) <= plot.TITLE_WIDTH for line in seen["title"].splitlines()) and "\n" in seen["title"]
+@pytest.mark.parametrize(
+    "title",
+    [
+        "word " * 40,
+        # a run's own title, its first hundred characters wide ones
+        "many-to-many (lstm), task adding: length 22, neurons 2, epochs 3, batch 32, seed 0, 100 sequences "
+        "(10 held out, data seed 0)",
+        " ".join(["WWWWWWWWW"] * 14),  # wide letters: a count of characters would let them run off
+    ],
+)
+def test_a_long_title_wraps_inside_the_picture(title):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = plot.loss_figure(curves={"a": [0.2, 0.1]}, title=title)
+    renderer = FigureCanvasAgg(figure).get_renderer()  # what writing the PNG draws with
+    drawn_title = figure.axes[0].title
+    box, page = drawn_title.get_window_extent(renderer), figure.bbox
+    assert page.x0 <= box.x0 and box.x1 <= page.x1, (box, page)  # no letter beyond either edge
 
 
 def test_the_extension_chooses_the_format(tmp_path):

@@ -16,7 +16,6 @@ from lstm_echo.seeds import share_interval
 BARS = "▁▂▃▄▅▆▇█"
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}  # the file's extension decides
 HEATMAP_COLUMNS = 3  # panels to a row of the inspect picture: a slide's shape rather than a strip
-TITLE_WIDTH = 100  # characters of a 10-point title that fit an 8-inch figure; longer ones wrap
 
 
 def sparkline(history, width: int = 40) -> str:
@@ -135,7 +134,7 @@ def new_grid(rows: int, columns: int, size: tuple[float, float]):
 
 def finish(figure, axes, title: str, legend: bool):
     """Title and legend, laid out; the figure is returned, to be shown or written."""
-    axes.set_title(textwrap.fill(title, TITLE_WIDTH), fontsize=10)
+    axes.set_title(title, fontsize=10, wrap=True)  # wrapped where it is drawn, to the figure's width
     if legend:
         axes.legend(fontsize=8)
     figure.tight_layout()
