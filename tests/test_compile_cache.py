@@ -126,8 +126,9 @@ def test_a_damaged_traced_program_is_traced_again(tmp_path, monkeypatch, warmed,
     again, stderr = run_in({}, monkeypatch)
     assert numbers(again) == first and again["timings"]["compile_cache"] == "miss"
     notice_line(stderr, str(folder), "not written by lstm-echo", "traced and compiled anew")
-    third, stderr = run_in({}, monkeypatch)  # recorded whole again
-    assert third["timings"]["compile_cache"] == "hit" and stderr == ""
+    if damage == "cut short":  # recorded whole again (once: the damage made no difference to this)
+        third, stderr = run_in({}, monkeypatch)
+        assert third["timings"]["compile_cache"] == "hit" and stderr == ""
 
 
 @pytest.mark.process
