@@ -397,12 +397,13 @@ def check_data_set(values: dict, task: tasks.Task, origins: dict[str, str] | Non
 def check_task(values: dict, task: tasks.Task, arch: architectures.Architecture, origins) -> None:
     """Refuse a task this length, data or architecture cannot set."""
     reason = task.check(values["length"])
+    # Each reason reads after "--task: 'adding' (" and after "key 'task' " alike.
     if task.drawn and "sequences" not in values:
-        reason = f"its sequences are random draws, with no fixed one: give --sequences N to train on {task.name}"
+        reason = "needs --sequences N (a config's `sequences`): its sequences are random draws, with no fixed one"
     if task.ragged and not arch.causal:
         reason = (
-            f"{arch.name} reads the whole padded sequence before its outputs, "
-            f"and {task.name}'s sequences end at different steps: frame it step by step (many-to-many)"
+            f"cannot be framed by {arch.name}, which reads the whole padded sequence before its outputs, "
+            f"while {task.name}'s sequences end at different steps: frame it step by step (many-to-many)"
         )
     if reason:
         raise invalid("task", task.label, reason, origins)

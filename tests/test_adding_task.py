@@ -130,8 +130,8 @@ def test_the_command_line_shows_each_sequences_marked_values_and_its_last_step()
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["run", "m2o"], "--task: 'adding' (many-to-one reads the whole padded sequence before its outputs"),
-        (["run", "enc-dec"], "--task: 'adding' (encoder-decoder reads the whole padded sequence"),
+        (["run", "m2o"], "--task: 'adding' (cannot be framed by many-to-one, which reads the whole padded sequence"),
+        (["run", "enc-dec"], "--task: 'adding' (cannot be framed by encoder-decoder, which reads the whole"),
         (["inspect", "m2m", "--input", "0.1 0.2"], "--input: '0.1 0.2' (a model trained on adding reads 2 values"),
         (["inspect", "m2m", "--connectivity"], "--connectivity scores the one input step each output copies"),
     ],
@@ -146,8 +146,11 @@ def test_what_cannot_frame_or_show_adding_is_refused_before_training(monkeypatch
 @pytest.mark.parametrize(
     "settings, message",
     [
-        ({"length": 22}, "(its sequences are random draws, with no fixed one: give --sequences N to train on adding)"),
-        ({"length": 21, "sequences": 10}, "(the adding problem's shortest sequences are 22 steps)"),
+        (
+            {"length": 22},
+            "(needs --sequences N (a config's `sequences`): its sequences are random draws, with no fixed one)",
+        ),
+        ({"length": 21, "sequences": 10}, "(needs a length of at least 22, the paper's shortest)"),
     ],
 )
 def test_adding_needs_a_data_set_and_its_shortest_length(settings, message):

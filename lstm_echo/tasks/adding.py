@@ -88,7 +88,7 @@ class Adding(Task):
 
     def check(self, length: int) -> str | None:
         least = shortest(True)
-        return None if length >= least else f"the adding problem's shortest sequences are {least} steps"
+        return None if length >= least else f"needs a length of at least {least}, the paper's shortest"
 
     def sources(self, length: int) -> list[int | None]:
         return [None] * self.padded_length(length)  # its one target adds two steps; it copies none
