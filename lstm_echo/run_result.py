@@ -11,7 +11,8 @@ from lstm_echo.verdict import Verdict
 @dataclass
 class RunResult:
     """One trained model. `inputs`, `expected` and `predictions` are the sequences shown:
-    the fixed one, or the first SHOWN_SEQUENCES held-out ones, one after another."""
+    the fixed one, or the first SHOWN_SEQUENCES held-out ones, one after another (of a task
+    with targets at some steps only, `expected` and `predictions` hold those steps alone)."""
 
     experiment: Experiment
     layers: list[dict]
