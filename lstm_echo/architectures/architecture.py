@@ -19,7 +19,8 @@ class LayerBuilder(Protocol):
 class Architecture:
     """One way of framing a sequence problem for a recurrent network.
 
-    frame: (inputs, targets), (sequences, length) each -> (X, y) in this architecture's shapes.
+    frame: (inputs, targets), (sequences, length[, features]) and (sequences, length) -> (X, y)
+        in this architecture's shapes.
     layers: (length, neurons, cell, depth, features) -> the layer specs, with `depth`
         stacked recurrent layers of kind `cell` where the architecture has one,
         and `features` values per step in.
