@@ -15,7 +15,6 @@ from lstm_echo.cells import BY_OPTION
 from lstm_echo.config import DECIMAL, bad_value, invalid, shown
 from lstm_echo.layers import DENSE, LayerSpec
 from lstm_echo.param_arithmetic import total_params
-from lstm_echo.tasks.adding import RIGHT_WITHIN as RIGHT_WITHIN  # re-exported: the paper's test, with its settings
 from lstm_echo.tasks.adding import longest, shortest
 
 PROBLEMS = ("adding",)

@@ -7,9 +7,10 @@ import pytest
 from lstm_echo import reproduction
 from lstm_echo.backend import adding_problem
 from lstm_echo.backend.quiet_tf import tf
+from lstm_echo.tasks.adding import TEST_STREAM, TRAINING_STREAM
 
 
-def drawn(minimum, count, seed, first=0, paper=True, stream=adding_problem.TRAINING_STREAM):
+def drawn(minimum, count, seed, first=0, paper=True, stream=TRAINING_STREAM):
     data = adding_problem.sequences(minimum, [seed], np.arange(first, first + count), stream, paper)
     return data.inputs.numpy()[0], data.lengths.numpy()[0], data.targets.numpy()[0]
 
@@ -61,7 +62,7 @@ def test_a_sequence_is_made_again_alone_from_its_seed_and_index():
     for whole, one in zip(run, alone):
         np.testing.assert_array_equal(one[0], whole[13])
     assert not np.array_equal(drawn(100, 20, seed=6)[0], run[0])
-    assert not np.array_equal(drawn(100, 20, seed=5, stream=adding_problem.TEST_STREAM)[0], run[0])
+    assert not np.array_equal(drawn(100, 20, seed=5, stream=TEST_STREAM)[0], run[0])
 
 
 def test_a_compiled_program_draws_the_very_same_sequences():

@@ -9,6 +9,7 @@ from lstm_echo import initializers, reproduction
 from lstm_echo.backend import adding_problem, long_lag
 from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.layers import LSTM
+from lstm_echo.tasks.adding import RIGHT_WITHIN, TEST_STREAM, TRAINING_STREAM
 
 MINIMUM = 22  # the shortest the paper's version allows: quick to compile and run
 
@@ -35,7 +36,7 @@ def stacked(*models: list[np.ndarray]) -> list[np.ndarray]:
     return [np.stack(w) for w in zip(*models)]
 
 
-def outputs(weights: list[np.ndarray], seeds: list[int], count: int, stream=adding_problem.TRAINING_STREAM):
+def outputs(weights: list[np.ndarray], seeds: list[int], count: int, stream=TRAINING_STREAM):
     data = adding_problem.sequences(MINIMUM, seeds, np.arange(count), stream)
     specs = reproduction.layers(LSTM, 2, MINIMUM, paper=True)
     predicted = long_lag.at_last_steps(specs, [tf.constant(w) for w in weights], data.inputs, data.lengths, False)
@@ -53,10 +54,10 @@ def expected_stop(right: np.ndarray, batch: int) -> int | None:
 
 
 def test_a_hand_built_lstm_that_stores_the_sum_is_judged_right():
-    predicted, targets = outputs(stacked(hand_built()), [0], reproduction.TEST_SEQUENCES, adding_problem.TEST_STREAM)
+    predicted, targets = outputs(stacked(hand_built()), [0], reproduction.TEST_SEQUENCES, TEST_STREAM)
     errors = np.abs(predicted - targets)[0]
     assert errors.max() < 0.005
-    assert np.mean(errors < reproduction.RIGHT_WITHIN) == 1.0
+    assert np.mean(errors < RIGHT_WITHIN) == 1.0
 
 
 def test_the_stopping_rule_stops_each_model_exactly_where_the_rule_says():
@@ -64,7 +65,7 @@ def test_the_stopping_rule_stops_each_model_exactly_where_the_rule_says():
     models = [hand_built(), hand_built(0.5381), hand_built(0.3)]
     budget, batch = 12_000, 8
     predicted, targets = outputs(stacked(*models), [0, 1, 2], budget)
-    right = np.abs(predicted - targets) < reproduction.RIGHT_WITHIN
+    right = np.abs(predicted - targets) < RIGHT_WITHIN
     expected = [expected_stop(r, batch) for r in right]
     assert expected[0] == reproduction.RIGHT_IN_A_ROW and expected[1] > expected[0] and expected[2] is None
     assert not right[1][: expected[1]].all()  # the second model really was wrong at times

@@ -27,17 +27,7 @@ from typing import Any, NamedTuple
 
 from lstm_echo import reproduction
 from lstm_echo.backend.quiet_tf import tf
-from lstm_echo.tasks.adding import (
-    FIRST_SLOT,
-    LENGTH_SLOT,
-    RIGHT_WITHIN,
-    SECOND_SLOT,
-    TRAINING_STREAM,
-    VALUE_SLOTS,
-)
-from lstm_echo.tasks.adding import (
-    TEST_STREAM as TEST_STREAM,  # re-exported: the streams belong with the sequences they key
-)
+from lstm_echo.tasks.adding import FIRST_SLOT, LENGTH_SLOT, RIGHT_WITHIN, SECOND_SLOT, TRAINING_STREAM, VALUE_SLOTS
 
 
 class Sequences(NamedTuple):

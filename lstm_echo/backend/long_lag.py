@@ -30,6 +30,7 @@ from lstm_echo.backend import adding_problem
 from lstm_echo.backend.engine import adam
 from lstm_echo.backend.network import forward
 from lstm_echo.backend.quiet_tf import tf
+from lstm_echo.tasks.adding import RIGHT_WITHIN, TEST_STREAM
 
 RUNNING = -1  # `stopped_at` of a model still training
 JUDGED_AT_ONCE = 256  # test sequences per call; 2,560 are ten calls
@@ -104,7 +105,7 @@ def judge_program(specs, minimum: int, paper: bool):
     @tf.function(jit_compile=True, autograph=False)
     def run(weights, seeds, first):
         indices = first + tf.range(JUDGED_AT_ONCE)
-        data = adding_problem.sequences(minimum, seeds, indices, adding_problem.TEST_STREAM, paper)
+        data = adding_problem.sequences(minimum, seeds, indices, TEST_STREAM, paper)
         return at_last_steps(specs, weights, data.inputs, data.lengths, differentiable=False), data.targets
 
     return run
@@ -206,7 +207,7 @@ def train(
         weights=[w.numpy() for w in done.weights],
         stopped_at=done.stopped_at.numpy(),
         sequences_seen=updates_done * batch,
-        wrong=np.sum(np.abs(predicted - targets) >= reproduction.RIGHT_WITHIN, axis=1),
+        wrong=np.sum(np.abs(predicted - targets) >= RIGHT_WITHIN, axis=1),
         test_mse=np.mean(np.square(predicted - targets), axis=1),
         curve_mse=np.array(curve_rows) if curve else None,
         curve_seen=seen_rows,
@@ -219,7 +220,7 @@ def memory(kind: str, units: int, minimum: int, paper: bool, weights: list[np.nd
     """One model (`weights` without a model axis) on test sequence `index` of `seed`: its pairs, its length, and
     every step's values of its cell (`inspect`'s names: "cell state", "output", the gates)."""
     specs = reproduction.layers(kind, units, minimum, paper)
-    data = adding_problem.sequences(minimum, [seed], [index], adding_problem.TEST_STREAM, paper)
+    data = adding_problem.sequences(minimum, [seed], [index], TEST_STREAM, paper)
     length = int(data.lengths[0, 0])
     shaped = [tf.constant(w[None], tf.float32) for w in weights]
     out, _, kept = forward(specs, shaped, data.inputs[:, :, :length], keep_values=True, differentiable=False)

@@ -8,6 +8,7 @@ from lstm_echo import reproduction
 from lstm_echo.cells import BY_OPTION
 from lstm_echo.rendering import plot
 from lstm_echo.reproduction import Settings
+from lstm_echo.tasks.adding import RIGHT_WITHIN
 
 
 def sequences_cell(row: dict) -> str:
@@ -84,7 +85,7 @@ def figure(settings: Settings, curves: dict[str, tuple[list[int], np.ndarray]]):
         colour = f"C{index}"
         axes.plot(seen, mse, color=colour, alpha=0.25, linewidth=0.8)
         axes.plot(seen, np.median(mse, axis=1), color=colour, linewidth=2, label=BY_OPTION[cell].label)
-    right = reproduction.RIGHT_WITHIN
+    right = RIGHT_WITHIN
     axes.axhline(right**2, color="grey", linestyle=":", label=f"{right}² (an error of {right} on every sequence)")
     axes.set_yscale("log")
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
