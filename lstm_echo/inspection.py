@@ -7,8 +7,6 @@ for, the connectivity matrix |d y_t / d x_s| with its source score: the share
 of each output's gradient that falls on the input step the task copies.
 """
 
-from typing import cast
-
 import numpy as np
 
 from lstm_echo import architectures, runner, tasks
@@ -142,7 +140,7 @@ def inspect(
     arch = architectures.get(experiment.architecture)
     task = tasks.parse(experiment.task)
     if task.ragged:  # its own steps: an architecture that frames such a task never reads the padding after them
-        sequence = sequence[: int(np.argmax(cast(np.ndarray, task.judged(sequence)))) + 1]
+        sequence = sequence[: task.own_length(sequence)]
     return {
         "settings": {**experiment.to_dict(), "seed": seeds[shown]},
         "seeds": seeds,

@@ -117,7 +117,7 @@ def test_the_command_line_shows_each_sequences_marked_values_and_its_last_step()
     assert result.exit_code == 0, result.output
     test = ADDING.draw(3, 22, 0, held_out=True)
     for number, sequence in enumerate(test, start=1):
-        length = int(np.argmax(ADDING.judged(sequence))) + 1
+        length = ADDING.own_length(sequence)
         marked = np.flatnonzero(sequence[:, 1] == 1)
         marks = ", ".join(f"{t}: {sequence[t, 0]:.2f}" + (" (counts 0)" if t == 0 else "") for t in marked)
         (row,) = [line for line in result.output.splitlines() if line.strip().startswith(f"#{number} ")]
@@ -175,7 +175,7 @@ def test_inspect_shows_the_first_sequence_whose_marks_both_count_on_its_own_step
     answer = json.loads(result.output)
     first, sequence = ADDING.draw(2, 22, 0, held_out=True)
     assert first[0, 1] == 1 and sequence[0, 1] != 1  # data seed 0's first marks its first pair, which counts 0
-    length = int(np.argmax(ADDING.judged(sequence))) + 1
+    length = ADDING.own_length(sequence)
     assert np.asarray(answer["inputs"]).shape == (length, 2)
     np.testing.assert_array_equal(np.asarray(answer["inputs"], np.float32), sequence[:length])
     assert answer["expected"][-1] == pytest.approx(float(ADDING.targets(sequence)[length - 1]))

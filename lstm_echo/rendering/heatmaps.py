@@ -147,9 +147,9 @@ def inspect_report(answer: dict) -> Group:
     expected = answer["expected"]
     task = tasks.parse(settings["task"])
     if task.drawn:
+        # `inspection.inspect` cut the sequence at its own last step, where its one target is.
         inputs = np.asarray(answer["inputs"], dtype=np.float32)
-        last = int(np.argmax(np.asarray(task.judged(inputs))))
-        got, want = answer["predictions"][last], expected[last]
+        got, want = answer["predictions"][-1], expected[-1]
         parts: list = [sequences_table(task.label, inputs[None], [want], [got], task.within or ONE_DECIMAL)]
     else:
         parts = [

@@ -1,7 +1,5 @@
 """Rich tables for people and plain JSON for scripts, from results and specs."""
 
-from typing import cast
-
 import numpy as np
 from rich import box, table
 from rich.console import Group
@@ -255,7 +253,7 @@ def sequences_table(task_text: str, inputs, expected, predictions, tolerance: fl
         ok = abs(got - want) < tolerance
         table.add_row(
             f"#{number + 1}",
-            str(int(np.argmax(cast(np.ndarray, task.judged(sequence)))) + 1),
+            str(task.own_length(sequence)),
             task.marked(sequence),
             f"{want:.4f}",
             f"{got:.4f}",

@@ -73,6 +73,13 @@ def paper_sequences(minimum: int, seed: int, count: int, stream: int) -> np.ndar
     return np.stack([np.where(inside, values, 0), np.where(inside, markers, 0)], axis=-1).astype(np.float32)
 
 
+def own_lengths(inputs: np.ndarray) -> np.ndarray:
+    """The steps of each sequence (..., steps, 2) before its padding: its last pair is the last marked -1
+    (the second mark is never the last pair)."""
+    markers = np.asarray(inputs)[..., MARKER]
+    return markers.shape[-1] - np.argmax(markers[..., ::-1] == -1, axis=-1)
+
+
 @dataclass(frozen=True)
 class Adding(Task):
     name = "adding"
@@ -99,11 +106,13 @@ class Adding(Task):
     def draw(self, count: int, length: int, seed: int, held_out: bool) -> np.ndarray:
         return paper_sequences(length, seed, count, TEST_STREAM if held_out else TRAINING_STREAM)
 
+    def own_length(self, inputs: np.ndarray) -> int:
+        return int(own_lengths(inputs))
+
     def judged(self, inputs: np.ndarray) -> np.ndarray:  # never None: one step of each sequence
-        """Each sequence's last step: the last pair marked -1 (the second mark is never the last pair)."""
-        markers = np.asarray(inputs)[..., MARKER]
-        last = markers.shape[-1] - 1 - np.argmax((markers == -1)[..., ::-1], axis=-1)
-        return np.arange(markers.shape[-1]) == np.asarray(last)[..., None]
+        """Each sequence's own last step."""
+        steps = np.asarray(inputs).shape[-2]
+        return np.arange(steps) == (own_lengths(inputs) - 1)[..., None]
 
     def targets(self, inputs: np.ndarray) -> np.ndarray:
         inputs = np.asarray(inputs, dtype=np.float32)

@@ -64,6 +64,10 @@ class Task:
         """Which steps of `inputs` have a target, shaped like the targets; None: every step."""
         return None
 
+    def own_length(self, inputs: np.ndarray) -> int:
+        """One sequence's steps before its padding (a ragged task's); all of them otherwise."""
+        return len(inputs)
+
     def instructive(self, inputs: np.ndarray) -> bool:
         """Whether `inspect` should show this drawn sequence by default (see `inspection.default_sequence`)."""
         return True
