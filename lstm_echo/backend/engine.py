@@ -135,16 +135,15 @@ def compiled_chunk(
                 with tf.GradientTape() as tape:
                     tape.watch(adam_state.weights)
                     out, finals = forward(layers, adam_state.weights, x_batch, states if stateful else None)
-                    error = tf.square(out - y_batch)
+                    per_value = tf.stack([models, batch_size, -1])
+                    errors = tf.reshape(tf.square(out - y_batch), per_value)
                     if judged:
                         # The mean over the batch's values that have a target; none: no loss.
-                        weight = tf.reshape(tf.gather(y_judged, idx), tf.stack([models, batch_size, -1]))
-                        weight = weight * mask[None, :, None]
+                        weight = tf.reshape(tf.gather(y_judged, idx), per_value) * mask[None, :, None]
                         counted = tf.reduce_sum(weight, axis=[1, 2])
-                        errors = tf.reshape(error, tf.stack([models, batch_size, -1]))
                         loss = tf.reduce_sum(errors * weight, axis=[1, 2]) / tf.maximum(counted, 1.0)
                     else:
-                        per_sample = tf.reduce_mean(tf.reshape(error, tf.stack([models, batch_size, -1])), axis=-1)
+                        per_sample = tf.reduce_mean(errors, axis=-1)
                         loss = tf.reduce_sum(per_sample * mask, axis=1) / tf.reduce_sum(mask)
                         counted = tf.reduce_sum(mask)
                     summed = tf.reduce_sum(loss)
