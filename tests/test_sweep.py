@@ -223,3 +223,29 @@ def test_a_seed_given_overrides_the_config_files_seeds(tmp_path):
     planned = invoke("sweep", "--config", config, "--seed", "7", "--plan", "1", "--json")
     assert json.loads(planned.stdout)[0]["runs"] == 2  # one seed per setting, as `run --config ... --seed 7`
     assert json.loads(invoke("sweep", "--config", config, "--plan", "1", "--json").stdout)[0]["runs"] == 6
+
+
+@pytest.mark.parametrize("signals, code", [([], None), ([signal.SIGINT], 130), ([signal.SIGTERM], 143)])
+def test_an_error_after_a_stopping_signal_ends_the_sweep_as_that_signal(monkeypatch, tmp_path, signals, code):
+    # Raised inside TensorFlow's import or tracing, Ctrl-C can come out as an ImportError or AttributeError.
+    import importlib
+
+    from lstm_echo import runner
+
+    cli_app = importlib.import_module("lstm_echo.cli.app")  # the module: `lstm_echo.cli.app` is also the Typer app
+
+    def turned_into_another_error(*args, **kwargs):
+        raise AttributeError("'SymbolicTensor' object has no attribute '_type_spec'")
+
+    monkeypatch.setattr(runner, "run_seeds", turned_into_another_error)
+    monkeypatch.setattr(cli_app, "RECEIVED", list(signals))
+    out = tmp_path / "runs.jsonl"
+    result = invoke("sweep", "m2m", "--length", "3,4", "--epochs", "2", "-q", "--out", out)
+    if code is None:  # no signal: the error is a bug, and shows as one
+        assert isinstance(result.exception, AttributeError)
+        return
+    word = "Interrupted" if code == 130 else "Stopped by SIGTERM"
+    assert result.exit_code == code, result.output
+    assert result.stderr.strip().endswith(
+        f"{word}. {out} keeps every finished run; the same command resumes from there."
+    )

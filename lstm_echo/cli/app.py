@@ -29,19 +29,32 @@ OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EIO)
 
 
 class Stopped(KeyboardInterrupt):
-    """TERM, or HUP from a closed terminal or ssh session: the command stops as Ctrl-C stops it."""
+    """Ctrl-C's INT; TERM; or HUP from a closed terminal or ssh session: each stops the command as Ctrl-C does."""
 
     def __init__(self, signum: int):
         super().__init__(signum)
         self.signum = signum
 
 
+RECEIVED: list[int] = []  # the stopping signals this process has had
+
+
 def stop(signum: int, frame) -> None:
+    RECEIVED.append(signum)
     raise Stopped(signum)
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether `error` ends the command as an interruption: a KeyboardInterrupt, or any error once a stopping
+    signal has arrived (raised inside TensorFlow's import or tracing, the interrupt can come out as an
+    ImportError or an AttributeError of its own)."""
+    return isinstance(error, KeyboardInterrupt) or bool(RECEIVED)
 
 
 def stopping_signal(error: BaseException | None) -> int:
     """The signal behind an interruption (and the Abort Click makes of it): TERM or HUP, else Ctrl-C's INT."""
+    if RECEIVED:
+        return RECEIVED[0]
     while error is not None:
         if isinstance(error, Stopped):
             return error.signum
@@ -112,7 +125,9 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
             fail(str(error))
         except UsageError as error:
             fail(error.format_message())
-        except (typer.Abort, KeyboardInterrupt) as error:
+        except (typer.Abort, KeyboardInterrupt, Exception) as error:
+            if not isinstance(error, typer.Abort) and not interrupted(error):
+                raise
             signum = stopping_signal(error)
             print(f"{stopped_word(signum)}.", file=sys.stderr)
             sys.exit(128 + signum)  # as a shell reports a command a signal ended: 130, 143, 129
@@ -154,7 +169,7 @@ SIGPIPE_EXIT = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
 
 def main():
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, stop)
     # A terminal or log that cannot show ×, ² or █ gets a stand-in, not a traceback.
     for stream in (sys.stdout, sys.stderr):

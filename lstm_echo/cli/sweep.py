@@ -12,7 +12,7 @@ from lstm_echo import api, config, grid, runner, shards, sweep_runner
 from lstm_echo.api.outcomes import settings_plot
 from lstm_echo.api.settings import given, one_seed_option
 from lstm_echo.cli import console
-from lstm_echo.cli.app import INVOKED, stopped_word, stopping_signal, wall_seconds
+from lstm_echo.cli.app import INVOKED, interrupted, stopped_word, stopping_signal, wall_seconds
 from lstm_echo.cli.console import fail, print_json, show
 from lstm_echo.cli.options import (
     NO_OPTIONS,
@@ -142,8 +142,8 @@ def command(
             )
         except ResultsWriteError as error:
             fail(str(error), code=1)
-        except KeyboardInterrupt as error:
-            if out is None:
+        except (KeyboardInterrupt, Exception) as error:
+            if out is None or not interrupted(error):
                 raise
             signum = stopping_signal(error)
             print(
