@@ -129,7 +129,15 @@ class Program:
         flat = tf.nest.flatten(arguments)
         if len(flat) != self.inputs:
             raise ValueError(f"the program takes {self.inputs} tensors, got {len(flat)}")
-        return tf.nest.pack_sequence_as(self.returns_like, self.context.call_function(self.name, flat, self.outputs))
+        return packed(self.returns_like, iter(self.context.call_function(self.name, flat, self.outputs)))
+
+
+def packed(like, values):
+    """`values` (an iterator) in the lists and tuples of `like`: what tf.nest.pack_sequence_as does,
+    without its checks, which took 50 µs of every call (a quarter of a short chunk's)."""
+    if isinstance(like, list | tuple):
+        return type(like)(packed(item, values) for item in like)
+    return next(values)
 
 
 class Traced:
