@@ -292,7 +292,7 @@ def train(
     test_history: list[np.ndarray] = []
     test_epochs: list[int] = []
     shuffle = not is_stateful(specs)
-    # A chunk's call costs about 0.15 ms outside the program; what is the same for every chunk (the
+    # A chunk's call costs about 0.1 ms outside the program; what is the same for every chunk (the
     # orders, when every epoch takes the samples in order, and a full chunk's count) is made once.
     fixed = in_order(samples, batch_size, shuffle)
     same_orders = tf.constant(epoch_orders(shufflers, samples, batch_size, chunk, chunk, shuffle)) if fixed else None

@@ -13,10 +13,10 @@ stores each step's gradient of the gate pre-activations once, and takes the
 recurrent kernel's gradient after the loop as one matrix product over all steps.
 Three more findings from XLA's optimised programs shape the loops: the product
 with the recurrent kernel is taken on a loop-carried value (else XLA fuses the
-step's elementwise work into it and repeats it once per unit), a single sample
-reads the kernel in the layout XLA runs fastest (`Kernel`), and each iteration
-runs one step (unrolled, the later steps' values are not loop-carried, and their
-work is fused into the product again). Tests hold every gradient to `tf.GradientTape`
+step's elementwise work into it and repeats it once per unit), one model's one
+sample multiplies a 2-D kernel (`Kernel`), and each iteration runs one step
+(unrolled, the later steps' values are not loop-carried, and their work is fused
+into the product again). Tests hold every gradient to `tf.GradientTape`
 on the plain scan, and training to Keras.
 
 Every tensor has a leading model axis M: projected inputs are (T, M, B, G),
