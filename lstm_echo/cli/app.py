@@ -45,10 +45,10 @@ def stop(signum: int, frame) -> None:
 
 
 def interrupted(error: BaseException) -> bool:
-    """Whether `error` ends the command as an interruption: a KeyboardInterrupt, or any error once a stopping
-    signal has arrived (raised inside TensorFlow's import or tracing, the interrupt can come out as an
-    ImportError or an AttributeError of its own)."""
-    return isinstance(error, KeyboardInterrupt) or bool(RECEIVED)
+    """Whether `error` ends the command as an interruption: a KeyboardInterrupt (or Typer's Abort, its
+    Ctrl-C), or any error once a stopping signal has arrived (raised inside TensorFlow's import or
+    tracing, the interrupt can come out as an ImportError or an AttributeError of its own)."""
+    return isinstance(error, KeyboardInterrupt | typer.Abort) or bool(RECEIVED)
 
 
 def stopping_signal(error: BaseException | None) -> int:
@@ -125,8 +125,8 @@ class OneLineErrors(FlagsLookLikeFlags, TyperGroup):
             fail(str(error))
         except UsageError as error:
             fail(error.format_message())
-        except (typer.Abort, KeyboardInterrupt, Exception) as error:
-            if not isinstance(error, typer.Abort) and not interrupted(error):
+        except (KeyboardInterrupt, Exception) as error:  # typer.Abort is an Exception
+            if not interrupted(error):
                 raise
             signum = stopping_signal(error)
             print(f"{stopped_word(signum)}.", file=sys.stderr)
