@@ -17,15 +17,22 @@ from lstm_echo.cli import app
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 # The tests never touch the developer's own compile cache: they share one of their own
-# (set before anything starts TensorFlow, and inherited by the commands they run).
-TEST_CACHE = tempfile.mkdtemp(prefix="lstm-echo-test-cache-")
+# (set before anything starts TensorFlow, and inherited by the commands they run). Nor the developer's
+# key: the cache's per-user key lives under XDG_CONFIG_HOME. xdist's workers are started by the
+# session's first process after it ran this file, and take its folders: a program one worker
+# compiled, the other loads from the cache rather than compiling it again.
+SHARED = "LSTM_ECHO_TEST_FOLDERS"
+if os.environ.get("PYTEST_XDIST_WORKER") and SHARED in os.environ:
+    TEST_CACHE, TEST_CONFIG = os.environ[SHARED].split(os.pathsep)
+else:
+    TEST_CACHE = tempfile.mkdtemp(prefix="lstm-echo-test-cache-")
+    TEST_CONFIG = tempfile.mkdtemp(prefix="lstm-echo-test-config-")
+    os.environ[SHARED] = os.pathsep.join((TEST_CACHE, TEST_CONFIG))
+    atexit.register(shutil.rmtree, TEST_CACHE, ignore_errors=True)
+    atexit.register(shutil.rmtree, TEST_CONFIG, ignore_errors=True)
 os.environ["LSTM_ECHO_CACHE_DIR"] = TEST_CACHE
-os.environ.pop("LSTM_ECHO_CACHE", None)
-atexit.register(shutil.rmtree, TEST_CACHE, ignore_errors=True)
-# Nor the developer's key: the cache's per-user key lives under XDG_CONFIG_HOME.
-TEST_CONFIG = tempfile.mkdtemp(prefix="lstm-echo-test-config-")
 os.environ["XDG_CONFIG_HOME"] = TEST_CONFIG
-atexit.register(shutil.rmtree, TEST_CONFIG, ignore_errors=True)
+os.environ.pop("LSTM_ECHO_CACHE", None)
 
 
 def invoke(*args, **kwargs):
