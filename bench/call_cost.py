@@ -59,7 +59,7 @@ def main():
     print(f"{'length':>6} {'units':>5} {'1 epoch a call':>15} {'an epoch of 50':>15} {'the call':>9}")
     for length, neurons in SHAPES:
         single = in_child(length, neurons, 1, args.calls)
-        epoch = in_child(length, neurons, WHOLE, args.calls // WHOLE * WHOLE) / WHOLE
+        epoch = in_child(length, neurons, WHOLE, max(WHOLE, args.calls // WHOLE * WHOLE)) / WHOLE
         call = single - epoch
         print(f"{length:>6} {neurons:>5} {single * 1e6:>12.0f} µs {epoch * 1e6:>12.0f} µs {call * 1e6:>6.0f} µs")
 
