@@ -65,12 +65,12 @@ def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
     samples = program_shape.samples(experiment)
     values = ((experiment.sequences or 0) + (experiment.test_sequences or 0)) * experiment.steps
     padded = math.ceil(samples / experiment.batch_size) * experiment.batch_size
-    chunk = program_shape.chunk(experiment.epochs)
+    chunk = program_shape.unreported_chunk(experiment.epochs, padded)  # the larger of a call's two sizes
     return Estimate(
         weights=total_params(layers) * FLOAT * COPIES_OF_WEIGHTS,
         activations=experiment.batch_size * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION,
         history=experiment.epochs * BYTES_PER_EPOCH,
-        # The sample orders of a chunk of epochs; per value, its float32 prediction,
+        # The sample orders of a call's epochs; per value, its float32 prediction,
         # then float64 errors, squares and checks while judged.
         data=chunk * padded * FLOAT + values * (FLOAT + 4 * 8),
     )

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_echo import architectures, cells, program_shape, sample_orders, seeds, tasks
+from lstm_echo import architectures, cells, data, program_shape, sample_orders, seeds, tasks
 from lstm_echo.backend import engine, keras_model, network
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
@@ -87,8 +87,8 @@ def test_minibatches_with_a_short_last_batch_equal_keras_fit():
     in_order[:, :, :5] = np.arange(5)
     ws = [engine.tf.constant(w[None]) for w in weights]
     zeros = [engine.tf.zeros_like(w) for w in ws]
-    ws, _, _, steps, history = run(ws, zeros, zeros, 0.0, 0.001, x, y, engine.tf.zeros(1), in_order, 3)
-    assert float(steps) == 9  # three updates per epoch
+    ws, _, _, steps, history, epochs = run(ws, zeros, zeros, 0.0, 0.001, x, y, engine.tf.zeros(1), in_order, 3, 3)
+    assert float(steps) == 9 and int(epochs) == 3  # three updates per epoch
     np.testing.assert_allclose(history.numpy()[:, 0], fitted.history["loss"], rtol=1e-4)
     for ours, theirs in zip(ws, model.get_weights()):
         np.testing.assert_allclose(ours.numpy()[0], theirs, atol=1e-5)
@@ -162,6 +162,53 @@ def test_progress_is_reported_between_chunks():
     assert len(seen) == math.ceil(120 / math.ceil(120 / program_shape.PROGRESS_UPDATES))
 
 
+def train_counting_calls(monkeypatch, *args, **kwargs) -> tuple[engine.Trained, int]:
+    """engine.train, and how many times it called its compiled program (the call that compiles it aside)."""
+    calls = []
+    compiled = engine.compiled
+
+    def counting(settings, arguments):
+        run, cache = compiled(settings, arguments)
+        return (lambda *a: calls.append(1) or run(*a)), cache
+
+    monkeypatch.setattr(engine, "compiled", counting)
+    return engine.train(*args, **kwargs), len(calls)
+
+
+@pytest.mark.parametrize(
+    "name, sequences, seed_list, batch_size, epochs, rate",
+    [
+        ("m2m", None, [0], 1, 300, 0.001),  # one sample
+        ("m2m", 40, [0, 1], 8, 120, 0.01),  # shuffled batches, two models
+        ("stateful", None, [0], 1, 90, 0.001),  # in order, the state carried
+        ("m2m", None, [0], 1, 200, 1e38),  # diverges: stops where the reported run stops
+    ],
+)
+def test_without_reports_a_call_trains_many_chunks_to_the_same_numbers(
+    monkeypatch, name, sequences, seed_list, batch_size, epochs, rate
+):
+    arch = architectures.get(name)
+    layers = arch.layers(5, 5, LSTM, 1)
+    if sequences is None:
+        x, y = arch.frame(*tasks.parse("echo").data(5))
+    else:
+        inputs, _ = data.held_out(sequences, 10, 5, 3)
+        x, y = arch.frame(inputs, tasks.parse("echo").targets(inputs))
+    weights = stacked(*(initial_weights(layers, seed) for seed in seed_list))
+    settings = dict(seeds=seed_list, epochs=epochs, batch_size=batch_size, learning_rate=rate)
+    reported, reported_calls = train_counting_calls(
+        monkeypatch, layers, x, y, weights, **settings, on_progress=lambda *a: None
+    )
+    quiet, quiet_calls = train_counting_calls(monkeypatch, layers, x, y, weights, **settings)
+    for ours, theirs in zip(quiet.weights, reported.weights):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(quiet.history, reported.history)  # NaN where both diverged
+    np.testing.assert_array_equal(quiet.predictions, reported.predictions)
+    assert quiet.epochs_run == reported.epochs_run
+    assert reported_calls == math.ceil(reported.epochs_run / program_shape.chunk(epochs))
+    assert quiet_calls == 1
+
+
 def test_divergence_stops_early():
     layers, x, y, weights = setup("m2m")
     trained = engine.train(
@@ -169,6 +216,15 @@ def test_divergence_stops_early():
     )
     assert not np.isfinite(trained.history[-1]).any()
     assert trained.epochs_run < 200
+
+
+def test_a_call_without_reports_keeps_its_sample_orders_small():
+    for epochs, padded in [(1000, 1), (200, 1024), (100_000, 10_000), (7, 3)]:
+        step, whole = program_shape.chunk(epochs), program_shape.unreported_chunk(epochs, padded)
+        assert whole % step == 0 and step <= whole <= step * program_shape.PROGRESS_UPDATES
+        assert whole == step or whole * padded * 4 <= program_shape.UNREPORTED_ORDERS_BYTES
+    assert program_shape.unreported_chunk(1000, 1) >= 1000  # a small run: one call
+    assert program_shape.unreported_chunk(100_000, 10_000) == program_shape.chunk(100_000)  # a chunk is 80 MB
 
 
 def test_batched_forward_pass_is_each_models_own():

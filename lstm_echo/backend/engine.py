@@ -4,8 +4,12 @@ One XLA-compiled program runs a chunk of epochs (a while loop over epochs, and
 inside it over minibatches), for M independent models at once: every weight
 and Adam slot carries a leading model axis, and each model's loss depends on
 its own weights only, so the gradient of the summed loss is each model's own
-gradient. Between chunks control returns to Python for progress and for the
-check that the loss is still finite.
+gradient. Between chunks control returns to Python for progress and the
+held-out loss. Training stops once every model's loss is no longer finite,
+checked after each of the 50 chunks a run is reported in; with nothing to report
+(no progress display, no held-out curve) the program checks it itself and runs
+many chunks a call, as a call costs 0.1 to 0.35 ms beyond its epochs
+(`bench/call_cost.py`).
 
 Minibatches smaller than the data set are reshuffled every epoch, as Keras'
 `fit` does, from a generator of each model's own seed; a last, smaller batch
@@ -118,7 +122,7 @@ def compiled_chunk(
     stateful = is_stateful(layers)
 
     @tf.function(jit_compile=True, autograph=False)
-    def run(weights, m, v, iteration, learning_rate, x, y, y_judged, orders, epochs):
+    def run(weights, m, v, iteration, learning_rate, x, y, y_judged, orders, epochs, every):
         models = tf.shape(orders)[0]
         in_data = tf.constant(in_data_values, dtype=tf.float32)  # made inside: a traced program captures nothing
 
@@ -163,9 +167,16 @@ def compiled_chunk(
             )
             return (EpochLoop(loop.epoch + 1, done.adam, history),)
 
+        def going(loop: EpochLoop):
+            # Every `every` epochs (a reported chunk's end), stop once no model's loss is finite.
+            reported = tf.logical_and(loop.epoch > 0, tf.equal(tf.math.floormod(loop.epoch, every), 0))
+            last = tf.gather(loop.history, tf.maximum(loop.epoch - 1, 0))
+            diverged = tf.logical_and(reported, tf.logical_not(tf.reduce_any(tf.math.is_finite(last))))
+            return tf.logical_and(loop.epoch < epochs, tf.logical_not(diverged))
+
         start = EpochLoop(0, AdamState(weights, m, v, iteration), tf.zeros(tf.stack([chunk, models])))
-        (done,) = tf.while_loop(lambda loop: loop.epoch < epochs, train_epoch, (start,))
-        return done.adam.weights, done.adam.m, done.adam.v, done.adam.iteration, done.history
+        (done,) = tf.while_loop(going, train_epoch, (start,))
+        return done.adam.weights, done.adam.m, done.adam.v, done.adam.iteration, done.history, done.epoch
 
     return run
 
@@ -224,7 +235,7 @@ def compiled(settings: tuple, arguments) -> tuple[traced_programs.Program | trac
     traced or loaded (`traced_programs`), then compiled or loaded from XLA's cache by one call
     that trains nothing; and whether the cache served it (`traced_programs.settle`)."""
     weights = arguments[0]
-    returns_like = (weights, weights, weights, 0, 0)  # weights, m, v, iteration, the chunk's losses
+    returns_like = (weights, weights, weights, 0, 0, 0)  # weights, m, v, iteration, the losses, epochs run
     program = traced_programs.program(settings, compiled_chunk(*settings), arguments, returns_like)
     program(*arguments)  # zero epochs
     return program, traced_programs.settle(program)
@@ -255,10 +266,15 @@ def train(
     `y_test`, its loss is measured after every chunk of epochs too, as Keras' `val_loss` (the
     weights are not changed by it). `y_judged`, `y_test_judged`: 1.0 where a value of y has a target
     and 0.0 where it has none (None: every value has one); the losses are means over those that do.
+    Without `on_progress` or `y_test` nothing is reported between chunks, and each call trains
+    several chunks (`program_shape.unreported_chunk`); the numbers are the same either way.
     """
     specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
-    chunk = program_shape.chunk(epochs)
+    reported = program_shape.chunk(epochs)
+    padded = math.ceil(samples / batch_size) * batch_size
+    unreported = on_progress is None and y_test is None
+    chunk = program_shape.unreported_chunk(epochs, padded) if unreported else reported
     steps = sequence_steps or samples
     judged = 0 if y_judged is None else int(np.sum(y_judged))
     settings = (specs, samples, batch_size, chunk, steps, judged)
@@ -273,8 +289,9 @@ def train(
     y_judged_t = tf.constant(np.zeros(1) if y_judged is None else y_judged, dtype=tf.float32)
 
     started = time.perf_counter()
-    no_orders = tf.zeros((len(seeds), chunk, math.ceil(samples / batch_size) * batch_size), tf.int32)
-    arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, tf.constant(0))
+    no_orders = tf.zeros((len(seeds), chunk, padded), tf.int32)
+    every = tf.constant(reported)
+    arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, tf.constant(0), every)
     while True:
         try:
             run, cache = compiled(settings, arguments)
@@ -300,11 +317,13 @@ def train(
     while done < epochs:
         n = min(chunk, epochs - done)
         orders = same_orders if fixed else tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk, shuffle))
-        weights, m, v, iteration, losses = run(
-            weights, m, v, iteration, rate, x_t, y_t, y_judged_t, orders, full_chunk if n == chunk else tf.constant(n)
-        )
-        history.append(losses.numpy()[:n])
-        done += n
+        weights, m, v, iteration, losses, ran = run(
+            weights, m, v, iteration, rate, x_t, y_t, y_judged_t, orders,
+            full_chunk if n == chunk else tf.constant(n), every,
+        )  # fmt: skip
+        trained = int(ran)  # fewer than n only when every model's loss stopped being finite
+        history.append(losses.numpy()[:trained])
+        done += trained
         if x_test_t is not None and y_test is not None:
             errors = predict(specs, weights, x_test_t, steps).numpy() - y_test[None]
             squared = np.square(errors, dtype=np.float64)
