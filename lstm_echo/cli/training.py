@@ -31,6 +31,8 @@ def training_reporter(display, label: str, experiment: config.Experiment):
     def on_progress(done, total, losses):
         display.update(task, completed=done, status=f"loss {float(np.median(losses)):.3g}")
 
+    if getattr(display, "disable", False):  # no bar to move (not a terminal, or --progress none)
+        return {"on_phase": on_phase}  # and without reports, the engine trains more epochs a call
     return {"on_progress": on_progress, "on_phase": on_phase}
 
 
