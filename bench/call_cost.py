@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/call_cost.py [--calls 400]
 
-The engine trains a run's epochs in 50 calls (`program_shape.PROGRESS_UPDATES`), so a call's
-own cost is paid 50 times a run. For each shape this trains `--calls` epochs at one epoch
-a call and at 50 epochs a call, each in a fresh process (TensorFlow's threads are chosen as
-it starts, as `lstm-echo run` chooses them), and prints the difference: the cost of a call.
-Run it under `taskset -c 0` to see what of that cost is a hand-off between cores.
+With a progress display the engine trains a run's epochs in 50 calls
+(`program_shape.PROGRESS_UPDATES`), so a call's own cost is paid 50 times a run. For each
+shape this trains `--calls` epochs at one epoch a call and at 50 epochs a call, each in a
+fresh process (TensorFlow's threads are chosen as it starts, as `lstm-echo run` chooses
+them), and prints the difference: the cost of a call. Run it under `taskset -c 0` to see
+what of that cost is a hand-off between cores.
 """
 
 import argparse
@@ -35,8 +36,9 @@ def per_call(length: int, neurons: int, chunk: int, epochs: int) -> float:
     best = float("inf")
     for _ in range(2):
         trained = engine.train(
-            layers, x, y, weights, seeds=[0], epochs=epochs, batch_size=1, learning_rate=e.learning_rate
-        )
+            layers, x, y, weights, seeds=[0], epochs=epochs, batch_size=1, learning_rate=e.learning_rate,
+            on_progress=lambda done, total, losses: None,  # reported: a call a chunk
+        )  # fmt: skip
         best = min(best, trained.train_seconds)
     return best / (epochs // chunk)
 

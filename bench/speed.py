@@ -9,7 +9,9 @@ over paired runs. Sections:
   training  the training phase alone (compile excluded), engine and peer on the same data,
             initial weights and sample orders, each side in its own processes, alternating
             (two runtimes in one process slow each other down); final losses side by side. The lengths
-            50-400 (100 units, 200 epochs) show how the cost grows with the length.
+            50-400 (100 units, 200 epochs) show how the cost grows with the length. lstm-echo is
+            timed twice: as it trains with nothing shown between chunks (`--json`, `-q`, output to
+            a file, sweeps, the Python API) and with a progress display (50 reports a run, "shown").
   flops     the training phase of W4 in GFLOP/s (three times the forward pass's matrix
             products) against this machine's float32 matrix product rate (numpy, 2048 x 2048).
   threads   W3, W4 and W4 x 20 models with one thread per operation, two, and lstm-echo's choice.
@@ -65,9 +67,10 @@ def train_alone(name: str, side: str) -> dict:
     settings, seeds = WORKLOADS[name]
     e, x, y, weights, orders, samples = jax_peer.job(settings, seeds)
     layers = runner.network_layers(e)
-    if side == "engine":
+    if side in ("engine", "shown"):
         threads.choose(layers, seeds, e.batch_size)  # before TensorFlow starts
         from lstm_echo.backend import engine
+    shown = (lambda done, total, losses: None) if side == "shown" else None  # a progress bar's reports
     seconds, losses = [], None
     for _ in range(2):
         if side == "jax":
@@ -75,7 +78,7 @@ def train_alone(name: str, side: str) -> dict:
         else:
             trained = engine.train(
                 layers, x, y, weights, seeds=list(range(seeds)), epochs=e.epochs, batch_size=e.batch_size,
-                learning_rate=e.learning_rate,
+                learning_rate=e.learning_rate, on_progress=shown,
             )  # fmt: skip
             history, took = trained.history, trained.train_seconds
         seconds.append(took)
@@ -90,11 +93,13 @@ def train_alone(name: str, side: str) -> dict:
 
 def train_pair(name: str, repeats: int) -> dict:
     """Each side in its own processes, alternating, `repeats` pairs; medians."""
-    ours, peers = [], []
+    ours, peers, shown = [], [], []
     for _ in range(repeats):
         ours.append(in_child(["--one", name, "--side", "engine"]))
         peers.append(in_child(["--one", name, "--side", "jax"]))
+        shown.append(in_child(["--one", name, "--side", "shown"]))
     ratios = [peer["seconds"] / mine["seconds"] for mine, peer in zip(ours, peers)]
+    ratios_shown = [peer["seconds"] / mine["seconds"] for mine, peer in zip(shown, peers)]
     settings, seeds = WORKLOADS[name]
     return {
         "workload": name,
@@ -104,6 +109,8 @@ def train_pair(name: str, repeats: int) -> dict:
         "lstm_echo_seconds": statistics.median(r["seconds"] for r in ours),
         "jax_seconds": statistics.median(r["seconds"] for r in peers),
         "jax_over_lstm_echo": statistics.median(ratios),
+        "lstm_echo_shown_seconds": statistics.median(r["seconds"] for r in shown),
+        "jax_over_lstm_echo_shown": statistics.median(ratios_shown),
         "lstm_echo_final_loss": ours[0]["final_loss"],
         "jax_final_loss": peers[0]["final_loss"],
         "gflop": ours[0]["gflop"],
@@ -178,13 +185,17 @@ def report(args) -> dict:
     skip = set(args.skip.split(",")) if args.skip else set()
     results: dict = {}
     print("Training phase (compile excluded), medians of paired runs; ratio = JAX / lstm-echo\n")
-    print(f"{'workload':<10}{'lstm-echo s':>12}{'JAX s':>9}{'ratio':>8}{'threads':>9}   final loss (lstm-echo, JAX)")
+    print(
+        f"{'workload':<10}{'lstm-echo s':>12}{'JAX s':>9}{'ratio':>8}{'shown s':>9}{'ratio':>7}{'threads':>9}"
+        "   final loss (lstm-echo, JAX)"
+    )
     rows = []
     for name in ("W1", "W2", "W3", *LENGTHS):
         row = train_pair(name, args.repeats)
         rows.append(row)
         print(
             f"{name:<10}{row['lstm_echo_seconds']:>12.3f}{row['jax_seconds']:>9.3f}{row['jax_over_lstm_echo']:>8.2f}"
+            f"{row['lstm_echo_shown_seconds']:>9.3f}{row['jax_over_lstm_echo_shown']:>7.2f}"
             f"{row['threads']:>9}   {row['lstm_echo_final_loss']:.6g}, {row['jax_final_loss']:.6g}"
         )
     by = {row["workload"]: row for row in rows}
