@@ -8,7 +8,7 @@ gradient. Between chunks control returns to Python for progress and the
 held-out loss. Training stops once every model's loss is no longer finite,
 checked after each of the 50 chunks a run is reported in; with nothing to report
 (no progress display, no held-out curve) the program checks it itself and runs
-many chunks a call, as a call costs 0.1 to 0.35 ms beyond its epochs
+many chunks a call, as a call costs 0.1 to 0.5 ms beyond its epochs
 (`bench/call_cost.py`).
 
 Minibatches smaller than the data set are reshuffled every epoch, as Keras'
