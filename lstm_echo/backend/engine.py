@@ -271,10 +271,10 @@ def train(
     """
     specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
-    reported = program_shape.chunk(epochs)
+    reported_chunk = program_shape.chunk(epochs)
     padded = math.ceil(samples / batch_size) * batch_size
     unreported = on_progress is None and y_test is None
-    chunk = program_shape.unreported_chunk(epochs, padded) if unreported else reported
+    chunk = program_shape.unreported_chunk(epochs, padded) if unreported else reported_chunk
     steps = sequence_steps or samples
     judged = 0 if y_judged is None else int(np.sum(y_judged))
     settings = (specs, samples, batch_size, chunk, steps, judged)
@@ -290,7 +290,7 @@ def train(
 
     started = time.perf_counter()
     no_orders = tf.zeros((len(seeds), chunk, padded), tf.int32)
-    every = tf.constant(reported)
+    every = tf.constant(reported_chunk)  # where the program checks for divergence
     arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, tf.constant(0), every)
     while True:
         try:
