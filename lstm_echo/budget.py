@@ -5,7 +5,7 @@ instead of swapping for minutes or dying in TensorFlow. The estimate is
 deliberately generous: per model it counts the weights and everything shaped
 like them (gradients, two Adam slots, their updates, the float64 draft of the
 initial weights), the activations the backward pass keeps for one minibatch,
-the sample orders of one chunk of epochs, the loss history (a float32 in
+the sample orders of one call's epochs, the loss history (a float32 in
 the engine, a Python float in the result, text in JSON), and with `--sequences`
 its predictions on the training and held-out data and their errors.
 """
@@ -65,14 +65,14 @@ def estimate(experiment: Experiment, layers: list[LayerSpec]) -> Estimate:
     samples = program_shape.samples(experiment)
     values = ((experiment.sequences or 0) + (experiment.test_sequences or 0)) * experiment.steps
     padded = math.ceil(samples / experiment.batch_size) * experiment.batch_size
-    chunk = program_shape.unreported_chunk(experiment.epochs, padded)  # the larger of a call's two sizes
+    rows = program_shape.call_epochs(1, padded, shuffled=True)  # a call's sample orders, at their largest
     return Estimate(
         weights=total_params(layers) * FLOAT * COPIES_OF_WEIGHTS,
         activations=experiment.batch_size * sum(map(activation_values, layers)) * FLOAT * KEPT_PER_ACTIVATION,
         history=experiment.epochs * BYTES_PER_EPOCH,
         # The sample orders of a call's epochs; per value, its float32 prediction,
         # then float64 errors, squares and checks while judged.
-        data=chunk * padded * FLOAT + values * (FLOAT + 4 * 8),
+        data=rows * padded * FLOAT + values * (FLOAT + 4 * 8),
     )
 
 

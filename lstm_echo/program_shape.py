@@ -1,10 +1,11 @@
 """What decides a run's compiled training program, said once and without TensorFlow.
 
 The engine traces and compiles one program per shape: the network's layers, the
-samples, the batch, and the chunk of epochs it trains between two progress
-reports. Runs of the same shape share a program (a sweep groups them so, the
-memory estimate counts a chunk's sample orders); here is how each is computed
-from a run's settings.
+samples, the batch and the models trained together. A run's epochs are not part
+of it: a call trains up to `call_epochs` epochs, however many the run has and
+whether or not its progress is shown, so runs of any length share a program (a
+sweep groups them so, the memory estimate counts a call's sample orders); here
+is how each is computed from a run's settings.
 """
 
 import math
@@ -14,25 +15,24 @@ from lstm_echo.config import Experiment
 
 # The engine reports a run's progress this many times, after each chunk of its epochs.
 PROGRESS_UPDATES = 50
-# With nothing to report between chunks, a call trains as many chunks as keep its sample orders
-# (the memory that grows with the chunk) within this many bytes a model.
-UNREPORTED_ORDERS_BYTES = 4 * 2**20
+# A call's sample orders and losses (what grows with its epochs) stay within this many bytes, for
+# all its models together, and it trains at most MOST_CALL_EPOCHS epochs: a call costs 0.1 to 0.5 ms
+# beyond its epochs (`bench/call_cost.py`), so a run of up to 1,024 epochs in one batch trains in
+# one call, and a larger one in a few.
+CALL_BYTES = 2**20
+MOST_CALL_EPOCHS = 1024
 
 
 def chunk(epochs: int) -> int:
-    """The epochs between two progress reports: what one compiled call trains when they are shown."""
+    """The epochs between two progress reports (and held-out losses, and checks for divergence)."""
     return max(1, math.ceil(epochs / PROGRESS_UPDATES))
 
 
-def unreported_chunk(epochs: int, padded_samples: int) -> int:
-    """The epochs one compiled call can train when nothing is reported between chunks (no progress
-    display, no held-out curve): whole chunks, so training stops where a reported run would; all
-    PROGRESS_UPDATES of them, and so every epoch in one call, when their sample orders
-    (`padded_samples` int32 an epoch) fit UNREPORTED_ORDERS_BYTES. Like `chunk`, it depends on the
-    epochs only through `chunk`, so runs of 1 to 50 epochs share one program, 51 to 100 another, ..."""
-    step = chunk(epochs)
-    fits = max(1, UNREPORTED_ORDERS_BYTES // (step * padded_samples * 4))
-    return step * min(PROGRESS_UPDATES, fits)
+def call_epochs(models: int, padded_samples: int, shuffled: bool) -> int:
+    """The most epochs one compiled call trains, a shape of its program: each epoch keeps a loss per
+    model and, when its batches are shuffled, an order of the `padded_samples` (int32) per model."""
+    per_epoch = models * 4 * (1 + (padded_samples if shuffled else 0))
+    return max(1, min(MOST_CALL_EPOCHS, CALL_BYTES // per_epoch))
 
 
 def samples(experiment: Experiment) -> int:
@@ -41,9 +41,9 @@ def samples(experiment: Experiment) -> int:
 
 
 def key(experiment: Experiment) -> tuple:
-    """What decides its compiled training program: every shape in it (its seeds count too, and a
-    sweep gives every point the same seeds)."""
+    """What decides its compiled programs: every shape in them (its seeds count too, and a sweep
+    gives every point the same seeds). Not its epochs: runs of any length share a program."""
     e = experiment
     task = tasks.parse(e.task)  # its values per step, and whether only some steps have a target
     shapes = (e.architecture, e.cell, e.layers, e.steps, task.features, task.drawn, e.neurons, e.batch_size)
-    return (*shapes, samples(e), e.test_sequences, chunk(e.epochs))
+    return (*shapes, samples(e), e.test_sequences)

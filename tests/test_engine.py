@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lstm_echo import architectures, cells, data, program_shape, sample_orders, seeds, tasks
-from lstm_echo.backend import engine, keras_model, network
+from lstm_echo.backend import engine, keras_model, network, traced_programs
 from lstm_echo.initializers import initial_weights
 from lstm_echo.layers import CELLS, GRU, LSTM, SIMPLE
 
@@ -82,12 +82,12 @@ def test_minibatches_with_a_short_last_batch_equal_keras_fit():
     model.set_weights(weights)
     fitted = model.fit(x, y, epochs=3, batch_size=2, shuffle=False, verbose=0)
 
-    run = engine.compiled_chunk(tuple(layers), samples=5, batch_size=2, chunk=3, sequence_steps=5)
+    run = engine.compiled_chunk(tuple(layers), samples=5, batch_size=2, call_epochs=3, sequence_steps=5)
     in_order = np.zeros((1, 3, 6), np.int32)
     in_order[:, :, :5] = np.arange(5)
     ws = [engine.tf.constant(w[None]) for w in weights]
     zeros = [engine.tf.zeros_like(w) for w in ws]
-    ws, _, _, steps, history, epochs = run(ws, zeros, zeros, 0.0, 0.001, x, y, engine.tf.zeros(1), in_order, 3, 3)
+    ws, _, _, steps, history, epochs = run(ws, zeros, zeros, 0.0, 0.001, x, y, engine.tf.zeros(1), in_order, 3, 0, 3)
     assert float(steps) == 9 and int(epochs) == 3  # three updates per epoch
     np.testing.assert_allclose(history.numpy()[:, 0], fitted.history["loss"], rtol=1e-4)
     for ours, theirs in zip(ws, model.get_weights()):
@@ -176,16 +176,16 @@ def train_counting_calls(monkeypatch, *args, **kwargs) -> tuple[engine.Trained, 
 
 
 @pytest.mark.parametrize(
-    "name, sequences, seed_list, batch_size, epochs, rate",
+    "name, sequences, seed_list, batch_size, epochs, rate, small_calls",
     [
-        ("m2m", None, [0], 1, 200, 0.001),  # one sample (the programs of the diverging case below)
-        ("m2m", 40, [0, 1], 8, 120, 0.01),  # shuffled batches, two models
-        ("stateful", None, [0], 1, 90, 0.001),  # in order, the state carried
-        ("m2m", None, [0], 1, 200, 1e38),  # diverges: stops where the reported run stops
+        ("m2m", None, [0], 1, 200, 0.001, False),  # one sample (the programs of the diverging case below)
+        ("m2m", 40, [0, 1], 8, 100, 0.01, True),  # shuffled batches, two models
+        ("stateful", None, [0], 1, 90, 0.001, False),  # in order, the state carried
+        ("m2m", None, [0], 1, 200, 1e38, True),  # diverges: stops where the reported run stops
     ],
 )
-def test_without_reports_a_call_trains_many_chunks_to_the_same_numbers(
-    monkeypatch, name, sequences, seed_list, batch_size, epochs, rate
+def test_the_numbers_do_not_depend_on_how_many_epochs_a_call_trains(
+    monkeypatch, name, sequences, seed_list, batch_size, epochs, rate, small_calls
 ):
     arch = architectures.get(name)
     layers = arch.layers(5, 5, LSTM, 1)
@@ -199,14 +199,43 @@ def test_without_reports_a_call_trains_many_chunks_to_the_same_numbers(
     reported, reported_calls = train_counting_calls(
         monkeypatch, layers, x, y, weights, **settings, on_progress=lambda *a: None
     )
-    quiet, quiet_calls = train_counting_calls(monkeypatch, layers, x, y, weights, **settings)
-    for ours, theirs in zip(quiet.weights, reported.weights):
-        np.testing.assert_array_equal(ours, theirs)
-    np.testing.assert_array_equal(quiet.history, reported.history)  # NaN where both diverged
-    np.testing.assert_array_equal(quiet.predictions, reported.predictions)
-    assert quiet.epochs_run == reported.epochs_run
-    assert reported_calls == math.ceil(reported.epochs_run / program_shape.chunk(epochs))
-    assert quiet_calls == 1
+    runs = [train_counting_calls(monkeypatch, layers, x, y, weights, **settings)]
+    assert reported_calls == math.ceil(reported.epochs_run / program_shape.chunk(epochs))  # a call a report
+    assert runs[0][1] == 1  # nothing reported: every epoch in one call
+    if small_calls:
+        # Three epochs a call, which a chunk of epochs (2 or 4) does not divide: calls end inside chunks.
+        monkeypatch.setattr(program_shape, "MOST_CALL_EPOCHS", 3)
+        quiet, calls = train_counting_calls(monkeypatch, layers, x, y, weights, **settings)
+        assert calls == math.ceil(quiet.epochs_run / 3)
+        shown, calls = train_counting_calls(monkeypatch, layers, x, y, weights, **settings, on_progress=lambda *a: None)
+        chunk = program_shape.chunk(epochs)
+        assert calls == sum(math.ceil(min(chunk, shown.epochs_run - s) / 3) for s in range(0, shown.epochs_run, chunk))
+        runs += [(quiet, 0), (shown, 0)]
+    for run, _ in runs:
+        for ours, theirs in zip(run.weights, reported.weights):
+            np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(run.history, reported.history)  # NaN where both diverged
+        np.testing.assert_array_equal(run.predictions, reported.predictions)
+        assert run.epochs_run == reported.epochs_run
+
+
+def test_runs_of_any_length_shown_or_not_share_one_program(monkeypatch):
+    layers, x, y, weights = setup("m2m")
+    keys = []
+    compiled = engine.compiled
+
+    def keyed(settings, arguments):
+        keys.append(traced_programs.key(settings, arguments))
+        return compiled(settings, arguments)
+
+    monkeypatch.setattr(engine, "compiled", keyed)
+    for epochs, progress in [(10, None), (10, lambda *a: None), (300, None), (300, lambda *a: None)]:
+        trained = engine.train(
+            layers, x, y, [w[None] for w in weights], seeds=[0], epochs=epochs, batch_size=1,
+            learning_rate=0.001, on_progress=progress,
+        )  # fmt: skip
+        assert trained.epochs_run == epochs
+    assert len(keys) == 4 and len(set(keys)) == 1
 
 
 def test_divergence_stops_early():
@@ -218,13 +247,14 @@ def test_divergence_stops_early():
     assert trained.epochs_run < 200
 
 
-def test_a_call_without_reports_keeps_its_sample_orders_small():
-    for epochs, padded in [(1000, 1), (200, 1024), (100_000, 10_000), (7, 3)]:
-        step, whole = program_shape.chunk(epochs), program_shape.unreported_chunk(epochs, padded)
-        assert whole % step == 0 and step <= whole <= step * program_shape.PROGRESS_UPDATES
-        assert whole == step or whole * padded * 4 <= program_shape.UNREPORTED_ORDERS_BYTES
-    assert program_shape.unreported_chunk(1000, 1) >= 1000  # a small run: one call
-    assert program_shape.unreported_chunk(100_000, 10_000) == program_shape.chunk(100_000)  # a chunk is 80 MB
+def test_a_call_keeps_its_sample_orders_and_losses_small():
+    for models, padded, shuffled in [(1, 5, False), (1, 1024, True), (1000, 5, False), (100, 100_000, True)]:
+        epochs = program_shape.call_epochs(models, padded, shuffled)
+        assert 1 <= epochs <= program_shape.MOST_CALL_EPOCHS
+        kept = epochs * models * 4 * (1 + (padded if shuffled else 0))  # int32 orders, float32 losses
+        assert epochs == 1 or kept <= program_shape.CALL_BYTES
+    assert program_shape.call_epochs(1, 5, False) >= 1000  # the tutorial's run: one call
+    assert program_shape.call_epochs(100, 100_000, True) == 1  # 40 MB an epoch: an epoch a call
 
 
 def test_batched_forward_pass_is_each_models_own():

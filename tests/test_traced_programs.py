@@ -50,6 +50,7 @@ def traced_arguments(length=4, models=1):
         tf.zeros(1),
         orders,
         tf.constant(0),
+        tf.constant(0),
         tf.constant(20),
     )
 

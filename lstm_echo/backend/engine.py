@@ -6,10 +6,13 @@ and Adam slot carries a leading model axis, and each model's loss depends on
 its own weights only, so the gradient of the summed loss is each model's own
 gradient. Between chunks control returns to Python for progress and the
 held-out loss. Training stops once every model's loss is no longer finite,
-checked after each of the 50 chunks a run is reported in; with nothing to report
-(no progress display, no held-out curve) the program checks it itself and runs
-many chunks a call, as a call costs 0.1 to 0.5 ms beyond its epochs
-(`bench/call_cost.py`).
+checked after each of the 50 chunks a run is reported in. The program itself
+checks it at those epochs, so a call can train any number of epochs up to its
+size (`program_shape.call_epochs`), which does not depend on the run's: with
+nothing to report (no progress display, no held-out curve) a call trains as many
+epochs as it can, as a call costs 0.1 to 0.5 ms beyond its epochs
+(`bench/call_cost.py`), and a run of any length, shown or not, uses the same
+program.
 
 Minibatches smaller than the data set are reshuffled every epoch, as Keras'
 `fit` does, from a generator of each model's own seed; a last, smaller batch
@@ -68,7 +71,7 @@ class EpochLoop(NamedTuple):
 
     epoch: Any
     adam: AdamState
-    history: Any  # (chunk, M) each epoch's mean loss
+    history: Any  # (call_epochs, M) each epoch's mean loss
 
 
 @dataclass
@@ -109,10 +112,11 @@ def zero_states(layers, models, batch_size: int) -> list[tuple]:
 
 
 def compiled_chunk(
-    layers: tuple[LayerSpec, ...], samples: int, batch_size: int, chunk: int, sequence_steps: int, judged: int = 0
+    layers: tuple[LayerSpec, ...], samples: int, batch_size: int, call_epochs: int, sequence_steps: int, judged: int = 0
 ):
-    """A compiled function that trains for up to `chunk` epochs per call. Traced once per
+    """A compiled function that trains for up to `call_epochs` epochs per call. Traced once per
     program key by `traced_programs`, which keeps the graph; the function itself is not kept.
+    Its `orders` hold a row per epoch, or one row that every epoch takes (samples in order).
 
     `sequence_steps`: for stateful layers, the samples of one sequence; the state restarts after them.
     `judged`: 0 when every value of y has a target; else how many do, and `y_judged` marks them.
@@ -122,14 +126,16 @@ def compiled_chunk(
     stateful = is_stateful(layers)
 
     @tf.function(jit_compile=True, autograph=False)
-    def run(weights, m, v, iteration, learning_rate, x, y, y_judged, orders, epochs, every):
+    def run(weights, m, v, iteration, learning_rate, x, y, y_judged, orders, epochs, phase, every):
         models = tf.shape(orders)[0]
+        rows = orders.shape[1]
         in_data = tf.constant(in_data_values, dtype=tf.float32)  # made inside: a traced program captures nothing
 
         def train_epoch(loop: EpochLoop) -> tuple[EpochLoop]:
             def train_batch(batch: BatchLoop) -> tuple[BatchLoop]:
                 adam_state = batch.adam
-                idx = tf.squeeze(tf.slice(orders, [0, loop.epoch, batch.step * batch_size], [-1, 1, batch_size]), 1)
+                row = loop.epoch if rows > 1 else 0
+                idx = tf.squeeze(tf.slice(orders, [0, row, batch.step * batch_size], [-1, 1, batch_size]), 1)
                 mask = tf.slice(in_data, [batch.step * batch_size], [batch_size])
                 x_batch, y_batch = tf.gather(x, idx), tf.gather(y, idx)
                 states = batch.states
@@ -160,22 +166,24 @@ def compiled_chunk(
                 total = batch.epoch_total + loss * counted
                 return (BatchLoop(batch.step + 1, AdamState(weights, m, v, iteration), total, states),)
 
-            start = BatchLoop(0, loop.adam, tf.zeros([models]), zero_states(layers, models, batch_size))
-            (done,) = tf.while_loop(lambda batch: batch.step < steps, train_batch, (start,))
+            first = BatchLoop(0, loop.adam, tf.zeros([models]), zero_states(layers, models, batch_size))
+            (done,) = tf.while_loop(lambda batch: batch.step < steps, train_batch, (first,))
             history = tf.tensor_scatter_nd_update(
                 loop.history, [[loop.epoch]], [done.epoch_total / (judged or samples)]
             )
             return (EpochLoop(loop.epoch + 1, done.adam, history),)
 
         def going(loop: EpochLoop):
-            # Every `every` epochs (a reported chunk's end), stop once no model's loss is finite.
-            reported = tf.logical_and(loop.epoch > 0, tf.equal(tf.math.floormod(loop.epoch, every), 0))
+            # At the end of each reported chunk of `every` epochs (the call began `phase` epochs into
+            # one), stop once no model's loss is finite.
+            at_end = tf.equal(tf.math.floormod(phase + loop.epoch, every), 0)
+            reported = tf.logical_and(loop.epoch > 0, at_end)
             last = tf.gather(loop.history, tf.maximum(loop.epoch - 1, 0))
             diverged = tf.logical_and(reported, tf.logical_not(tf.reduce_any(tf.math.is_finite(last))))
             return tf.logical_and(loop.epoch < epochs, tf.logical_not(diverged))
 
-        start = EpochLoop(0, AdamState(weights, m, v, iteration), tf.zeros(tf.stack([chunk, models])))
-        (done,) = tf.while_loop(going, train_epoch, (start,))
+        first = EpochLoop(0, AdamState(weights, m, v, iteration), tf.zeros(tf.stack([call_epochs, models])))
+        (done,) = tf.while_loop(going, train_epoch, (first,))
         return done.adam.weights, done.adam.m, done.adam.v, done.adam.iteration, done.history, done.epoch
 
     return run
@@ -266,18 +274,20 @@ def train(
     `y_test`, its loss is measured after every chunk of epochs too, as Keras' `val_loss` (the
     weights are not changed by it). `y_judged`, `y_test_judged`: 1.0 where a value of y has a target
     and 0.0 where it has none (None: every value has one); the losses are means over those that do.
-    Without `on_progress` or `y_test` nothing is reported between chunks, and each call trains
-    several chunks (`program_shape.unreported_chunk`); the numbers are the same either way.
+    Without `on_progress` or `y_test` nothing is reported between chunks, and each call trains as
+    many epochs as its program can (`program_shape.call_epochs`); the numbers are the same either way.
     """
     specs = tuple(layers)  # hashable: the compiled programs are cached by it
     samples = x.shape[0]
     reported_chunk = program_shape.chunk(epochs)
     padded = math.ceil(samples / batch_size) * batch_size
-    unreported = on_progress is None and y_test is None
-    chunk = program_shape.unreported_chunk(epochs, padded) if unreported else reported_chunk
+    reporting = on_progress is not None or y_test is not None
+    shuffle = not is_stateful(specs)
+    fixed = in_order(samples, batch_size, shuffle)  # every epoch takes the samples in the same order
+    call_epochs = program_shape.call_epochs(len(seeds), padded, not fixed)
     steps = sequence_steps or samples
     judged = 0 if y_judged is None else int(np.sum(y_judged))
-    settings = (specs, samples, batch_size, chunk, steps, judged)
+    settings = (specs, samples, batch_size, call_epochs, steps, judged)
     shufflers = [generator(seed, SHUFFLE_STREAM) for seed in seeds]
 
     weights = [tf.constant(w, dtype=tf.float32) for w in initial]
@@ -289,9 +299,13 @@ def train(
     y_judged_t = tf.constant(np.zeros(1) if y_judged is None else y_judged, dtype=tf.float32)
 
     started = time.perf_counter()
-    no_orders = tf.zeros((len(seeds), chunk, padded), tf.int32)
+    # Orders the same for every epoch are made once, as one row every epoch of a call takes.
+    rows = 1 if fixed else call_epochs
+    same_orders = tf.constant(epoch_orders(shufflers, samples, batch_size, 1, 1, shuffle)) if fixed else None
+    no_orders = same_orders if fixed else tf.zeros((len(seeds), rows, padded), tf.int32)
     every = tf.constant(reported_chunk)  # where the program checks for divergence
-    arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, tf.constant(0), every)
+    zero = tf.constant(0)
+    arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, zero, zero, every)
     while True:
         try:
             run, cache = compiled(settings, arguments)
@@ -308,22 +322,24 @@ def train(
     x_test_t = None if x_test is None else tf.constant(x_test, dtype=tf.float32)
     test_history: list[np.ndarray] = []
     test_epochs: list[int] = []
-    shuffle = not is_stateful(specs)
-    # A chunk's call costs about 0.1 ms outside the program; what is the same for every chunk (the
-    # orders, when every epoch takes the samples in order, and a full chunk's count) is made once.
-    fixed = in_order(samples, batch_size, shuffle)
-    same_orders = tf.constant(epoch_orders(shufflers, samples, batch_size, chunk, chunk, shuffle)) if fixed else None
-    full_chunk = tf.constant(chunk)
+    full_call = tf.constant(call_epochs)  # a call costs about 0.1 ms outside the program: made once
     while done < epochs:
-        n = min(chunk, epochs - done)
-        orders = same_orders if fixed else tf.constant(epoch_orders(shufflers, samples, batch_size, n, chunk, shuffle))
+        # Up to the next report, or to the end when nothing is reported; at most a call's epochs.
+        until = min(epochs, (done // reported_chunk + 1) * reported_chunk) if reporting else epochs
+        n = min(call_epochs, until - done)
+        orders = same_orders if fixed else tf.constant(epoch_orders(shufflers, samples, batch_size, n, rows, shuffle))
+        phase = done % reported_chunk  # 0 unless a call ended inside a chunk
         weights, m, v, iteration, losses, ran = run(
             weights, m, v, iteration, rate, x_t, y_t, y_judged_t, orders,
-            full_chunk if n == chunk else tf.constant(n), every,
+            full_call if n == call_epochs else tf.constant(n), tf.constant(phase) if phase else zero, every,
         )  # fmt: skip
         trained = int(ran)  # fewer than n only when every model's loss stopped being finite
         history.append(losses.numpy()[:trained])
         done += trained
+        if trained < n:
+            break  # every model has diverged: the program stopped at a report's epoch
+        if done % reported_chunk and done < epochs:
+            continue  # not a report's epoch: nothing to measure, show or check
         if x_test_t is not None and y_test is not None:
             errors = predict(specs, weights, x_test_t, steps).numpy() - y_test[None]
             squared = np.square(errors, dtype=np.float64)
