@@ -16,11 +16,13 @@ from lstm_echo.config import Experiment
 # The engine reports a run's progress this many times, after each chunk of its epochs.
 PROGRESS_UPDATES = 50
 # A call's sample orders and losses (what grows with its epochs) stay within this many bytes, for
-# all its models together, and it trains at most MOST_CALL_EPOCHS epochs: a call costs 0.1 to 0.5 ms
-# beyond its epochs (`bench/call_cost.py`), so a run of up to 1,024 epochs in one batch trains in
-# one call, and a larger one in a few.
+# all its models together, and it trains at most MOST_CALL_EPOCHS epochs. A call costs 0.1 to 0.5 ms
+# beyond its epochs (`bench/call_cost.py`), so a few calls a run cost little; but past 128 epochs
+# one model's losses pass 512 bytes, and a call of the tutorial's network then costs twice as much
+# (`bench/speed.py --one W1 --side shown`, 50 calls: 0.012 to 0.013 s at 128, 0.017 to 0.024 s at
+# 129 and 256, 0.019 to 0.037 s at 1,024).
 CALL_BYTES = 2**20
-MOST_CALL_EPOCHS = 1024
+MOST_CALL_EPOCHS = 128
 
 
 def chunk(epochs: int) -> int:

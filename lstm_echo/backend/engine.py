@@ -304,8 +304,7 @@ def train(
     same_orders = tf.constant(epoch_orders(shufflers, samples, batch_size, 1, 1, shuffle)) if fixed else None
     no_orders = same_orders if fixed else tf.zeros((len(seeds), rows, padded), tf.int32)
     every = tf.constant(reported_chunk)  # where the program checks for divergence
-    zero = tf.constant(0)
-    arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, zero, zero, every)
+    arguments = (weights, m, v, iteration, rate, x_t, y_t, y_judged_t, no_orders, tf.constant(0), tf.constant(0), every)
     while True:
         try:
             run, cache = compiled(settings, arguments)
@@ -322,7 +321,9 @@ def train(
     x_test_t = None if x_test is None else tf.constant(x_test, dtype=tf.float32)
     test_history: list[np.ndarray] = []
     test_epochs: list[int] = []
-    full_call = tf.constant(call_epochs)  # a call costs about 0.1 ms outside the program: made once
+    # A call costs about 0.1 ms outside the program, and a scalar tensor made for it 0.1 ms more: the
+    # few counts a run passes (a chunk's epochs, a call's, the last call's) are each made once.
+    scalar = functools.cache(tf.constant)
     while done < epochs:
         # Up to the next report, or to the end when nothing is reported; at most a call's epochs.
         until = min(epochs, (done // reported_chunk + 1) * reported_chunk) if reporting else epochs
@@ -331,7 +332,7 @@ def train(
         phase = done % reported_chunk  # 0 unless a call ended inside a chunk
         weights, m, v, iteration, losses, ran = run(
             weights, m, v, iteration, rate, x_t, y_t, y_judged_t, orders,
-            full_call if n == call_epochs else tf.constant(n), tf.constant(phase) if phase else zero, every,
+            scalar(n), scalar(phase), every,
         )  # fmt: skip
         trained = int(ran)  # fewer than n only when every model's loss stopped being finite
         history.append(losses.numpy()[:trained])
