@@ -321,8 +321,8 @@ def train(
     x_test_t = None if x_test is None else tf.constant(x_test, dtype=tf.float32)
     test_history: list[np.ndarray] = []
     test_epochs: list[int] = []
-    # A call costs about 0.1 ms outside the program, and a scalar tensor made for it 0.1 ms more: the
-    # few counts a run passes (a chunk's epochs, a call's, the last call's) are each made once.
+    # A call costs about 0.1 ms outside the program: the few counts a run passes (a chunk's epochs,
+    # a call's, the last call's, where in a chunk a call begins) are each made into a tensor once.
     scalar = functools.cache(tf.constant)
     while done < epochs:
         # Up to the next report, or to the end when nothing is reported; at most a call's epochs.
