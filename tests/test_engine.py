@@ -28,7 +28,7 @@ ALL = [a.name for a in architectures.REGISTRY]
 
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("cell", CELLS.values())
-def test_forward_pass_equals_kerass(name, cell):
+def test_forward_pass_equals_keras(name, cell):
     layers, x, _, weights = setup(name, length=6, neurons=4, cell=cell, depth=2)
     model = keras_model.build(layers)
     model.set_weights(weights)
