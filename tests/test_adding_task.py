@@ -7,13 +7,13 @@ the engine's loss, the verdict and inspect read that step alone.
 
 import json
 
-import keras
 import numpy as np
 import pytest
 from conftest import forbid_training, invoke
 
 from lstm_echo import api, architectures, config, runner, tasks
 from lstm_echo.backend import adding_problem, engine, keras_model
+from lstm_echo.backend.keras_model import keras
 from lstm_echo.backend.quiet_tf import tf
 from lstm_echo.initializers import initial_weights
 from lstm_echo.sample_orders import epoch_orders

@@ -4,11 +4,11 @@ The engine never trains this model; tests compare its parameter counts, output
 shapes and predictions with ours, and `bench/` times its `fit` as the baseline.
 """
 
-# isort: off
-from lstm_echo.backend.quiet_tf import tf  # noqa: F401  (first: TensorFlow starts quietly before Keras imports it)
-import keras
+from lstm_echo.backend.quiet_tf import PLOTTING, kept_out
 
-# isort: on
+with kept_out(PLOTTING):  # TensorFlow has started, quietly; Keras imports matplotlib at once if it can
+    import keras
+
 from lstm_echo.cells import BY_KIND
 from lstm_echo.layers import DENSE, REPEAT, LayerSpec
 
