@@ -15,6 +15,7 @@ from conftest import invoke, lstm_echo
 from lstm_echo.backend import compile_cache
 
 RUN = ["run", "m2m", "--length", "4", "--epochs", "20", "--json", "-q"]
+LENGTH_3 = [*RUN[:3], "3", *RUN[4:]]  # another program
 
 
 def run_in(env_changes: dict, monkeypatch, **kwargs) -> tuple[dict, str]:
@@ -40,6 +41,21 @@ def warmed(tmp_path_factory) -> tuple[Path, Path, tuple]:
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["timings"]["compile_cache"] == "miss"  # a cold cache, filled by this run
     return home / "cache", home / "config", numbers(json.loads(first.stdout))
+
+
+@pytest.fixture(scope="module")
+def warmed_pair(warmed, tmp_path_factory) -> tuple[Path, Path, tuple]:
+    """`warmed` with a second program recorded beside RUN's: length 3's, by one more real run, made once
+    for the two tests that put one program's files under the other's name."""
+    cache, config, first = warmed
+    home = tmp_path_factory.mktemp("warmed-pair")
+    shutil.copytree(cache, home / "cache")
+    shutil.copytree(config, home / "config")
+    env = {**os.environ, "LSTM_ECHO_CACHE_DIR": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
+    other = lstm_echo(*LENGTH_3, env=env)
+    assert other.returncode == 0, other.stderr
+    assert json.loads(other.stdout)["timings"]["compile_cache"] == "miss"
+    return home / "cache", home / "config", first
 
 
 def warm_copy(warmed, folder: Path, monkeypatch) -> tuple:
@@ -201,27 +217,26 @@ def test_a_planted_graph_op_never_runs(tmp_path, monkeypatch, warmed):
 
 
 @pytest.mark.process
-def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatch, warmed):
+def test_a_record_moved_to_another_programs_name_is_refused(tmp_path, monkeypatch, warmed, warmed_pair):
     folder = tmp_path / "cache"
-    warm_copy(warmed, folder, monkeypatch)
-    (mine,) = compile_cache.traced(folder)
-    other = lstm_echo(*RUN[:3], "3", *RUN[4:])
-    assert other.returncode == 0, other.stderr
+    warm_copy(warmed_pair, folder, monkeypatch)
+    (recorded,) = compile_cache.traced(warmed[0])  # RUN's record, known by its name
+    mine = folder / recorded.name
     (theirs,) = set(compile_cache.traced(folder)) - {mine}
     theirs.write_bytes(mine.read_bytes())  # length 4's program under length 3's key
     doc, stderr = run_in({}, monkeypatch)  # length 4 again: its own record still serves it
     assert doc["timings"]["compile_cache"] == "hit" and stderr == ""
-    result = lstm_echo(*RUN[:3], "3", *RUN[4:])
+    result = lstm_echo(*LENGTH_3)
     assert json.loads(result.stdout)["runs"][0]["steps"] == 3
     notice_line(result.stderr, "not written by lstm-echo for this user")
 
 
 @pytest.mark.process
-def test_a_swapped_executable_never_loads(tmp_path, monkeypatch, warmed):
+def test_a_swapped_executable_never_loads(tmp_path, monkeypatch, warmed, warmed_pair):
     folder = tmp_path / "cache"
-    first = warm_copy(warmed, folder, monkeypatch)
-    (mine,) = compile_cache.compiled(folder)
-    assert lstm_echo(*RUN[:3], "3", *RUN[4:]).returncode == 0
+    first = warm_copy(warmed_pair, folder, monkeypatch)
+    (compiled,) = compile_cache.compiled(warmed[0])  # RUN's compiled program, known by its name
+    mine = folder / compiled.name
     (theirs,) = set(compile_cache.compiled(folder)) - {mine}
     mine.write_bytes(theirs.read_bytes())  # another compiled program's bytes under this one's name
     again, stderr = run_in({}, monkeypatch)
