@@ -183,9 +183,10 @@ def forged(record: bytes, graph: bytes) -> bytes:
 
 def planted(graph: bytes, target: Path) -> bytes:
     """The traced graph with a WriteFile op added, run outside XLA: what an attacker who can write the folder makes."""
-    from tensorflow.core.framework import function_pb2
+    from lstm_echo.backend.quiet_tf import tf  # first: TensorFlow started as lstm-echo starts it
 
-    from lstm_echo.backend.quiet_tf import tf
+    # isort: split
+    from tensorflow.core.framework import function_pb2
 
     library = function_pb2.FunctionDefLibrary.FromString(graph)
     program = library.function[-1]
