@@ -36,9 +36,8 @@ def test_the_sentence_follows_the_numbers(answer):
 def test_the_plot_is_drawn(tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "v.png"
-    result = invoke(
-        "explain", "vanishing", "--length", "6", "--neurons", "3", "--epochs", "20", "--plot", png
-    )  # as `answer`: its programs
+    # The settings of `answer`, so the networks it compiled are trained again rather than compiled anew.
+    result = invoke("explain", "vanishing", "--length", "6", "--neurons", "3", "--epochs", "20", "--plot", png)
     assert result.exit_code == 0 and png.read_bytes().startswith(b"\x89PNG")
 
 
