@@ -31,42 +31,50 @@ def numbers(doc: dict) -> tuple:
     return row["predictions"], row["loss_history"], row["final_loss"]
 
 
+def filled_by_a_run(home: Path, args) -> dict:
+    """`args` run as a process of its own, its cache folder and key under `home`; its JSON document,
+    which says the program was compiled and recorded (a miss)."""
+    env = {**os.environ, "LSTM_ECHO_CACHE_DIR": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
+    result = lstm_echo(*args, env=env)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["timings"]["compile_cache"] == "miss"
+    return doc
+
+
+def copied(warmed, folder: Path) -> None:
+    """`warmed`'s cache copied to `folder` (modes kept) and its key to a config folder beside it."""
+    cache, config, _ = warmed
+    shutil.copytree(cache, folder)
+    shutil.copytree(config, folder.parent / "config")
+
+
 @pytest.fixture(scope="module")
 def warmed(tmp_path_factory) -> tuple[Path, Path, tuple]:
     """A cache folder and key filled by one real run of RUN, and that run's numbers: the first process of
     the tests below, made once; each test damages a copy of its own and runs the second process."""
     home = tmp_path_factory.mktemp("warmed")
-    env = {**os.environ, "LSTM_ECHO_CACHE_DIR": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
-    first = lstm_echo(*RUN, env=env)
-    assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout)["timings"]["compile_cache"] == "miss"  # a cold cache, filled by this run
-    return home / "cache", home / "config", numbers(json.loads(first.stdout))
+    first = filled_by_a_run(home, RUN)  # a cold cache, filled by this run
+    return home / "cache", home / "config", numbers(first)
 
 
 @pytest.fixture(scope="module")
 def warmed_pair(warmed, tmp_path_factory) -> tuple[Path, Path, tuple]:
     """`warmed` with a second program recorded beside RUN's: length 3's, by one more real run, made once
     for the two tests that put one program's files under the other's name."""
-    cache, config, first = warmed
     home = tmp_path_factory.mktemp("warmed-pair")
-    shutil.copytree(cache, home / "cache")
-    shutil.copytree(config, home / "config")
-    env = {**os.environ, "LSTM_ECHO_CACHE_DIR": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
-    other = lstm_echo(*LENGTH_3, env=env)
-    assert other.returncode == 0, other.stderr
-    assert json.loads(other.stdout)["timings"]["compile_cache"] == "miss"
-    return home / "cache", home / "config", first
+    copied(warmed, home / "cache")
+    filled_by_a_run(home, LENGTH_3)
+    return home / "cache", home / "config", warmed[2]
 
 
 def warm_copy(warmed, folder: Path, monkeypatch) -> tuple:
-    """`warmed`'s cache copied to `folder` (modes kept) and its key to a config folder beside it, both in
-    this test's environment; the first run's numbers."""
-    cache, config, first = warmed
-    shutil.copytree(cache, folder)
-    shutil.copytree(config, folder.parent / "config")
+    """`warmed` copied to `folder` and a config folder beside it, both in this test's environment; the
+    first run's numbers."""
+    copied(warmed, folder)
     monkeypatch.setenv("LSTM_ECHO_CACHE_DIR", str(folder))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder.parent / "config"))
-    return first
+    return warmed[2]
 
 
 @pytest.mark.parametrize(
