@@ -113,7 +113,7 @@ def test_a_run_learns_adding_and_its_verdict_is_kerass_count():
 
 
 def test_the_command_line_shows_each_sequences_marked_values_and_its_last_step():
-    result = invoke("run", *LEARNS[:-4], "--epochs", 2, "--neurons", 2, env={"COLUMNS": "100"})
+    result = invoke("run", *LEARNS[:-4], "--epochs", 2, "--neurons", 2, "--no-hint", env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     test = ADDING.draw(3, 22, 0, held_out=True)
     for number, sequence in enumerate(test, start=1):

@@ -27,8 +27,8 @@ def untimed(text: str) -> str:
 
 
 def test_run_gives_the_command_lines_numbers():
-    run = lstm_echo.run("m2m", length=4, **SMALL)
-    document = cli_json("run", "m2m", "--length", 4, "--epochs", 30, "-q")
+    run = lstm_echo.run("m2m", **SMALL)
+    document = cli_json("run", "m2m", "--epochs", 30, "-q")
     (row,) = document["runs"]
     assert run.predictions == row["predictions"] and run.losses == row["loss_history"]
     assert run.learned == row["learned"] and run.train == row["train"] and run.test is None
@@ -127,10 +127,10 @@ def test_sweep_records_and_read_results_reads_what_report_reads(tmp_path):
 def test_to_pandas_spells_objects_out_as_a_csv_does(tmp_path):
     pandas = pytest.importorskip("pandas")
     out = tmp_path / "runs.jsonl"
-    lstm_echo.sweep("m2m", length=[3, 4], out=out, **SMALL)
+    lstm_echo.sweep("m2m", length=[3, 4], seeds=2, out=out, **SMALL)  # two seeds: the networks of the sweep above
     frame = lstm_echo.read_results(out).to_pandas()
-    assert isinstance(frame, pandas.DataFrame) and len(frame) == 2
-    assert list(frame["length"]) == [3, 4] and "train.mse" in frame.columns
+    assert isinstance(frame, pandas.DataFrame) and len(frame) == 4
+    assert list(frame["length"]) == [3, 3, 4, 4] and "train.mse" in frame.columns
 
 
 def test_inspect_answers_as_inspect_json():
@@ -167,18 +167,15 @@ def test_the_other_commands_results_match_the_command_line(tmp_path):
     listed = lstm_echo.list_architectures(length=7)
     assert listed.text(100) == invoke("architectures", "--length", "7", env={"COLUMNS": "100"}).stdout
     assert listed.descriptions == cli_json("architectures", "--length", 7)
-    explained = lstm_echo.explain("timedistributed", length=4, neurons=3, epochs=20)
-    assert explained.answer == cli_json("explain", "timedistributed", "--length", 4, "--neurons", 3, "--epochs", 20)
+    # The settings of test_explain's runs: the networks are compiled once.
+    explained = lstm_echo.explain("timedistributed", length=6, neurons=3, epochs=20)
+    assert explained.answer == cli_json("explain", "timedistributed", "--length", 6, "--neurons", 3, "--epochs", 20)
     assert lstm_echo.cache().state == cli_json("cache")
 
     out = tmp_path / "runs.jsonl"
+    sweep = ["sweep", "m2m,o2o", "--length", "3,4", "--seeds", "2", "--epochs", "3", "-q"]  # networks trained above
     for k in (0, 1):  # two shards of three: one is missing
-        assert (
-            invoke(
-                "sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "-q", "--shard", f"{k}/3", "--out", out
-            ).exit_code
-            == 0
-        )
+        assert invoke(*sweep, "--shard", f"{k}/3", "--out", out).exit_code == 0
     status = lstm_echo.status(out)
     assert not status.complete and status.shards == cli_json("status", out)["shards"]
     merged = lstm_echo.merge(sorted((tmp_path / "runs.d").glob("*-of-3.jsonl")), out)

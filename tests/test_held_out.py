@@ -235,7 +235,7 @@ def test_a_file_that_is_not_ours_is_never_replaced(tmp_path, no_training):
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "m.keras"
-    result = invoke("run", "m2m", *SMALL, "--save-model", path, "-q")
+    result = invoke("run", "m2m", *SMALL, "--save-model", path, "-q", "--no-hint")  # no hint's tries: no other network
     assert result.exit_code == 0, result.stderr
     return path
 

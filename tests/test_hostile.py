@@ -323,6 +323,6 @@ SEED_TOLERANCE = 1e-6  # as the README states
 @pytest.mark.parametrize("architecture", ["m2m", "o2o"])
 def test_a_seed_in_a_batch_predicts_as_it_does_alone(architecture):
     experiment = config.resolve({"architecture": architecture, "epochs": 200})
-    together = runner.run_seeds(experiment, [0, 1, 2, 3, 4])
-    alone = runner.run(config.resolve({"architecture": architecture, "epochs": 200, "seed": 3}))
-    assert together[3].predictions == pytest.approx(alone.predictions, abs=SEED_TOLERANCE, rel=0)
+    together = runner.run_seeds(experiment, [0, 1])
+    alone = runner.run(config.resolve({"architecture": architecture, "epochs": 200, "seed": 1}))
+    assert together[1].predictions == pytest.approx(alone.predictions, abs=SEED_TOLERANCE, rel=0)

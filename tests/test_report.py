@@ -12,7 +12,8 @@ from conftest import invoke
 from lstm_echo import seeds
 from lstm_echo.rendering import plot
 
-SWEEP = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "3", "-q", "--json"]
+# Two seeds, as test_api's sweep and compare train these networks: the tests compile each once.
+SWEEP = ["sweep", "m2m,o2o", "--length", "3,4", "--epochs", "3", "--seeds", "2", "-q", "--json"]
 
 
 @pytest.fixture(scope="module")
@@ -29,25 +30,25 @@ def recorded(tmp_path_factory):
 def test_the_report_of_a_file_is_the_sweeps_own_summary(recorded, name):
     path, summary = recorded[name]
     doc = json.loads(invoke("report", path, "--json").stdout)
-    assert doc["summary"] == summary and doc["runs"] == 12
+    assert doc["summary"] == summary and doc["runs"] == 8
 
 
 def test_by_and_where_group_and_filter(recorded):
     path, _ = recorded["runs.jsonl"]
     doc = json.loads(invoke("report", path, "--by", "length", "--where", "architecture=m2m", "--json").stdout)
     assert [sorted(row) for row in doc["summary"]][0][:2] == ["diverged", "learned_rate"]
-    assert [(row["length"], row["runs"]) for row in doc["summary"]] == [(3, 3), (4, 3)]
+    assert [(row["length"], row["runs"]) for row in doc["summary"]] == [(3, 2), (4, 2)]
     assert all("architecture" not in row for row in doc["summary"])
     both = json.loads(invoke("report", path, "--by", "architecture", "--where", "length=3-4", "--json").stdout)
-    assert [row["runs"] for row in both["summary"]] == [6, 6]
+    assert [row["runs"] for row in both["summary"]] == [4, 4]
 
 
 def test_csv_and_the_table(recorded):
     path, _ = recorded["runs.csv"]
     rows = list(csv.DictReader(io.StringIO(invoke("report", path, "--by", "length", "--csv").stdout)))
-    assert [row["length"] for row in rows] == ["3", "4"] and rows[0]["runs"] == "6"
+    assert [row["length"] for row in rows] == ["3", "4"] and rows[0]["runs"] == "4"
     table = invoke("report", path, "--by", "architecture,length").stdout
-    assert "many-to-many" in table and "Learned" in table and "12 runs, 4 settings" in table
+    assert "many-to-many" in table and "Learned" in table and "8 runs, 4 settings" in table
 
 
 def test_plot_draws_the_learned_share(recorded, tmp_path):
@@ -60,16 +61,17 @@ def test_plot_draws_the_learned_share(recorded, tmp_path):
 
 def test_groups_are_sorted_and_the_picture_says_what_it_shows(tmp_path, monkeypatch):
     path = tmp_path / "runs.jsonl"
-    invoke("sweep", "m2m", "--neurons", "4,2,3", "--epochs", "3", "--seeds", "2", "-q", "--out", path)
+    # Networks other tests train too (test_habits, test_engine): the tests compile each once.
+    invoke("sweep", "m2m", "--neurons", "10,3,5", "--epochs", "3", "--seeds", "1", "-q", "--out", path)
     doc = json.loads(invoke("report", path, "--by", "neurons", "--json").stdout)
-    assert [row["neurons"] for row in doc["summary"]] == [2, 3, 4]  # the file holds 4, 2, 3
+    assert [row["neurons"] for row in doc["summary"]] == [3, 5, 10]  # the file holds 10, 3, 5: sorted as numbers
     drawn = {}
     monkeypatch.setattr(plot, "rates_figure", lambda *args: drawn.update(args=args))
     monkeypatch.setattr(plot, "write_figure", lambda *args: None)
     assert invoke("report", path, "--by", "neurons", "--plot", tmp_path / "r.png").exit_code == 0
     series, title, axis = drawn["args"]
-    assert series == {"": [(2, 0, 2), (3, 0, 2), (4, 0, 2)]} and axis == "neurons"
-    assert title == "many-to-many, task echo, epochs 3: 6 runs from 1 file"
+    assert series == {"": [(3, 0, 1), (5, 0, 1), (10, 0, 1)]} and axis == "neurons"
+    assert title == "many-to-many, task echo, epochs 3: 3 runs from 1 file"
 
 
 @pytest.mark.parametrize("learned, runs, interval", [(0, 20, (0.0, 0.1611)), (10, 20, (0.2993, 0.7007))])
@@ -122,6 +124,6 @@ def test_a_big_file_read_in_parts_gives_the_same_report(recorded, tmp_path, monk
     assert results_summary.summarize([path], ["architecture", "length"], {})[:2] == whole
     broken = tmp_path / "broken.jsonl"
     text = path.read_text().splitlines()
-    broken.write_text("\n".join(text[:9] + ["not a row"] + text[9:]) + "\n")
-    with pytest.raises(results_summary.InputError, match="line 10 is not a results row"):
+    broken.write_text("\n".join(text[:5] + ["not a row"] + text[5:]) + "\n")
+    with pytest.raises(results_summary.InputError, match="line 6 is not a results row"):
         results_summary.summarize([broken], ["length"], {})
