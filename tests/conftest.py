@@ -67,17 +67,6 @@ def forbid_training(monkeypatch) -> None:
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
-# The tests compile about 55 programs and train most of them for a few epochs, so compiling is
-# most of their time. XLA's older CPU code generator (one LLVM function per fusion, without the
-# MLIR emitters) compiles them in about 40% less CPU and trains them to the same last bit (final
-# losses of bench/speed.py's seven workloads, each way); lstm-echo itself keeps XLA's default,
-# whose programs train sequences of 50 steps through 100 units about a quarter faster.
-# `test_engine.py::test_the_tests_compiler_trains_to_the_same_numbers_as_the_tools` holds the
-# premise. A developer's own setting of the flag is kept.
-TESTS_XLA_FLAG = "--xla_cpu_use_fusion_emitters=false"
-if "xla_cpu_use_fusion_emitters" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {TESTS_XLA_FLAG}".strip()
-
 # Tables are laid out for the width a test asks for (`env={"COLUMNS": ...}`), never the terminal's.
 for name in ("COLUMNS", "LINES"):
     os.environ.pop(name, None)

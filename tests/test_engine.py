@@ -1,12 +1,9 @@
 """The compiled engine against Keras: same forward pass, same Adam steps, seeded repeatability."""
 
-import json
 import math
-import os
 
 import numpy as np
 import pytest
-from conftest import TESTS_XLA_FLAG, lstm_echo
 
 from lstm_echo import architectures, cells, data, program_shape, sample_orders, seeds, tasks
 from lstm_echo.backend import engine, keras_model, network, traced_programs
@@ -285,18 +282,3 @@ def test_a_thousand_seeds_train_together():
 def test_every_registered_cell_has_a_step_function():
     """A cell is a row of `cells.TABLE` and its step in `network.STEPS`; the Keras checks above take every row."""
     assert set(network.STEPS) == set(cells.BY_KIND) == set(CELLS.values())
-
-
-@pytest.mark.process
-def test_the_tests_compiler_trains_to_the_same_numbers_as_the_tools():
-    # conftest compiles the tests' programs with XLA's older CPU code generator; lstm-echo keeps
-    # XLA's default. A run of each, both compiling afresh, gives the same numbers to the last bit.
-    assert TESTS_XLA_FLAG in os.environ["XLA_FLAGS"], (
-        "XLA_FLAGS sets the emitter: this test compares it with the default"
-    )
-    tests = {**os.environ, "LSTM_ECHO_CACHE": "off"}
-    tools = {**tests, "XLA_FLAGS": os.environ["XLA_FLAGS"].replace(TESTS_XLA_FLAG, "")}
-    args = ["compare", "m2m", "stateful", "enc-dec", "--length", "8", "--neurons", "6", "--epochs", "30"]
-    documents = [json.loads(lstm_echo(*args, "--seeds", "2", "--json", env=env).stdout) for env in (tools, tests)]
-    runs = [[(r["final_loss"], r["max_error"], r["predictions"]) for r in document["runs"]] for document in documents]
-    assert len(runs[0]) == 6 and runs[0] == runs[1]
