@@ -327,7 +327,8 @@ def test_a_diverged_network_is_one_line_exit_1():
 
 
 def test_values_off_the_training_grid_are_a_warning_not_an_error():
-    args = ("m2m", "--sequences", "50", "--length", "3", "--test-sequences", "10", "--epochs", "2", "-q")
-    result = invoke("inspect", *args, "--input", "0.15,0.2,0.3", "--json")
-    assert result.exit_code == 0 and json.loads(result.stdout)["inputs"] == [0.15, 0.2, 0.3]
+    # The data settings of test_held_out's runs: one network compiled for both.
+    args = ("m2m", "--sequences", "30", "--length", "4", "--test-sequences", "7", "--batch-size", "8", "--epochs", "2")
+    result = invoke("inspect", *args, "-q", "--input", "0.15,0.2,0.3,0.4", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["inputs"] == [0.15, 0.2, 0.3, 0.4]
     assert result.stderr == "Warning: 0.15 not on the grid 0.0, 0.1, ..., 0.9 the model was trained on\n"

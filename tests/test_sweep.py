@@ -140,7 +140,7 @@ def test_compare_covers_every_architecture():
 
 
 def test_require_echo_exit_codes():
-    assert invoke("run", "m2o", "--epochs", "3", "--require-echo", "-q").exit_code == 3
+    assert invoke("run", "m2o", "--epochs", "3", "--require-echo", "-q", "--no-hint").exit_code == 3
     assert invoke("run", "m2o", "--epochs", "3", "--require-echo", "--seeds", "2").exit_code == 3
     assert invoke("run", "m2o", "--require-echo").exit_code == 0  # the tutorial setting echoes at seed 0
 
